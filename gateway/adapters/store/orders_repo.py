@@ -1,0 +1,132 @@
+"""Order rows to domain values and back. All writes run inside the writer's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from gateway.domain.decision import CheckResult
+from gateway.domain.orders import RESERVING_STATES, Order, OrderState, OrderType, Side
+from gateway.domain.risk import Reservation
+
+from .tables import orders
+
+_FIELDS = (
+    "id", "producer", "symbol", "quantity", "limit_price", "version", "created_at",
+    "updated_at", "expires_at", "filled_quantity", "average_fill_price", "fees",
+    "idempotency_key", "client_order_id", "venue_order_id", "reason", "limits_version",
+    "rationale", "confidence", "approved_by", "decided_at",
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything in the gateway is UTC-aware.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def order_from_row(row: Row[Any]) -> Order:
+    m = row._mapping
+    values: dict[str, Any] = {f: m[f] for f in _FIELDS}
+    for f in ("created_at", "updated_at", "expires_at", "decided_at"):
+        values[f] = _utc(values[f])
+    return Order(side=Side(m["side"]), type=OrderType(m["type"]), state=OrderState(m["state"]),
+                 **values)
+
+
+def checks_from_row(row: Row[Any]) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(row._mapping["checks"])
+    return data
+
+
+def _values(order: Order) -> dict[str, Any]:
+    values = {f: getattr(order, f) for f in _FIELDS}
+    values.update(side=order.side.value, type=order.type.value, state=order.state.value)
+    return values
+
+
+def encode_checks(checks: Iterable[CheckResult]) -> str:
+    return json.dumps([c.as_dict() for c in checks], separators=(",", ":"))
+
+
+def insert_order(conn: Connection, order: Order, checks: Sequence[CheckResult]) -> None:
+    conn.execute(insert(orders).values(**_values(order), checks=encode_checks(checks)))
+
+
+def update_order(
+    conn: Connection,
+    before: Order,
+    after: Order,
+    checks: Sequence[CheckResult] | None = None,
+    claimed_by: str | None = None,
+) -> None:
+    """Write `after` if the row is still at `before.version` (a stale write is a bug: raise)."""
+    values = _values(after)
+    if checks is not None:
+        values["checks"] = encode_checks(checks)
+    if claimed_by is not None:
+        values["claimed_by"] = claimed_by
+    result = conn.execute(
+        update(orders)
+        .where(orders.c.id == before.id, orders.c.version == before.version)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise RuntimeError(f"order {before.id} changed under the writer (version {before.version})")
+
+
+def get_row(conn: Connection, order_id: str, for_update: bool = False) -> Row[Any] | None:
+    stmt = select(orders).where(orders.c.id == order_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).first()
+
+
+def get_order(conn: Connection, order_id: str, for_update: bool = False) -> Order | None:
+    row = get_row(conn, order_id, for_update)
+    return None if row is None else order_from_row(row)
+
+
+def find_by_idempotency_key(conn: Connection, producer: str, key: str) -> Order | None:
+    row = conn.execute(
+        select(orders).where(orders.c.producer == producer, orders.c.idempotency_key == key)
+    ).first()
+    return None if row is None else order_from_row(row)
+
+
+def orders_in_states(
+    conn: Connection, states: Iterable[OrderState], limit: int | None = None
+) -> list[Order]:
+    stmt = (
+        select(orders)
+        .where(orders.c.state.in_([s.value for s in states]))
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [order_from_row(r) for r in conn.execute(stmt)]
+
+
+def reservations(conn: Connection) -> list[Reservation]:
+    rows = conn.execute(
+        select(orders.c.id, orders.c.symbol, orders.c.side, orders.c.quantity,
+               orders.c.filled_quantity)
+        .where(orders.c.state.in_([s.value for s in RESERVING_STATES]))
+    )
+    return [
+        Reservation(r.id, r.symbol, Side(r.side), Decimal(r.quantity) - Decimal(r.filled_quantity))
+        for r in rows
+    ]
+
+
+def claimed_by(conn: Connection, order_id: str) -> str | None:
+    value: str | None = conn.execute(
+        select(orders.c.claimed_by).where(orders.c.id == order_id)
+    ).scalar_one_or_none()
+    return value

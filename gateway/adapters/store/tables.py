@@ -1,0 +1,147 @@
+"""Schema. Money columns are exact decimals on every dialect (text on SQLite, NUMERIC elsewhere)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact decimal storage. SQLite's NUMERIC affinity would turn values into floats."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(38, 18))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money columns take Decimal, got {type(value).__name__}")
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        # PostgreSQL pads to the column scale; normalising keeps values readable.
+        d = Decimal(value)
+        return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+UtcDateTime = DateTime(timezone=True)
+
+metadata = MetaData()
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("producer", String(64), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("quantity", Money, nullable=False),
+    Column("limit_price", Money),
+    Column("state", String(24), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("filled_quantity", Money, nullable=False),
+    Column("average_fill_price", Money),
+    Column("fees", Money, nullable=False),
+    Column("idempotency_key", String(64)),
+    Column("client_order_id", String(40), unique=True),
+    Column("venue_order_id", String(64)),
+    Column("reason", Text),
+    Column("limits_version", String(32)),
+    Column("rationale", Text),
+    Column("confidence", Money),
+    Column("approved_by", String(64)),
+    Column("decided_at", UtcDateTime),
+    Column("claimed_by", String(80)),
+    Column("checks", Text, nullable=False, default="[]"),
+    UniqueConstraint("producer", "idempotency_key", name="uq_orders_producer_idem"),
+    Index("ix_orders_state", "state"),
+    Index("ix_orders_producer_created", "producer", "created_at"),
+)
+
+fills = Table(
+    "fills",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("ts", UtcDateTime, nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("quantity", Money, nullable=False),
+    Column("price", Money, nullable=False),
+    Column("fee", Money, nullable=False),
+)
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("symbol", String(32), primary_key=True),
+    Column("quantity", Money, nullable=False),
+    Column("average_price", Money),
+    Column("realized_pnl", Money, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("ts", UtcDateTime, nullable=False),
+    Column("kind", String(48), nullable=False),
+    Column("actor", String(96), nullable=False),
+    Column("order_id", String(40), index=True),
+    Column("body", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # producer | operator
+    Column("role", String(16), nullable=False),  # producer | trader | risk | admin
+    Column("principal", String(128), nullable=False),  # the human who answers for it
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # active | suspended | revoked
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row (id=1). Every write transaction locks it first: the single point that makes limit
+# checks and the audit chain atomic across threads and processes.
+gateway_state = Table(
+    "gateway_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("halted", Boolean, nullable=False),
+    Column("halt_reason", Text),
+    Column("halt_actor", String(96)),
+    Column("halt_since", UtcDateTime),
+)

@@ -1,0 +1,100 @@
+"""One error envelope everywhere: {"error": {code, message, field, details}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.adapters.store.writer import StoreUnavailable
+from gateway.domain.state_machine import IllegalTransition
+from gateway.services.errors import (
+    Conflict,
+    Forbidden,
+    HaltedError,
+    LimitRejected,
+    NotFound,
+    ServiceError,
+    Unauthorized,
+)
+
+from .views import order_out
+
+STATUS = {
+    NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, HaltedError: 503,
+    LimitRejected: 422,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.field, self.details = field, details
+
+
+def envelope(status: int, code: str, message: str, field: str | None = None,
+             details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field, "details": details}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def validation_details(errors: list[Any]) -> tuple[str | None, str, list[dict[str, Any]]]:
+    items = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        items.append({"field": ".".join(loc) or None, "rule": err.get("type"),
+                      "message": err.get("msg")})
+    first = items[0] if items else {"field": None, "message": "invalid request"}
+    message = f"{first['field'] or 'request'}: {first['message']}"
+    return first["field"], message, items
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return envelope(exc.status, exc.code, exc.message, exc.field, exc.details)
+
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
+        details: Any = None
+        if isinstance(exc, LimitRejected):
+            details = {"checks": [c.as_dict() for c in exc.decision.checks],
+                       "order": order_out(exc.order).model_dump(mode="json")
+                       if exc.order else None}
+        elif isinstance(exc, Conflict) and exc.order is not None:
+            details = {"order": order_out(exc.order).model_dump(mode="json")}
+        elif isinstance(exc, HaltedError):
+            details = {"reason": exc.reason}
+        return envelope(status, exc.code, exc.message, details=details)
+
+    @app.exception_handler(IllegalTransition)
+    async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
+        return envelope(409, "illegal_transition", str(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return envelope(503, "store_unavailable", f"{exc}; retry shortly",
+                        headers={"Retry-After": "1"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        field, message, items = validation_details(list(exc.errors()))
+        return envelope(422, "validation_error", message, field, items)
+
+    @app.exception_handler(ValidationError)
+    async def _pydantic(_: Request, exc: ValidationError) -> JSONResponse:
+        field, message, items = validation_details(list(exc.errors()))
+        return envelope(422, "validation_error", message, field, items)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error")
+        return envelope(exc.status_code, code, str(exc.detail))

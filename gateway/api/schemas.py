@@ -1,0 +1,153 @@
+"""Wire schemas: the HTTP contract shared by the server, the SDK and the desk.
+
+Amounts travel as decimal strings ("0.015"); JSON numbers are refused because a JSON
+number is a float by the time most parsers hand it over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from gateway.domain.money import parse_decimal
+
+DecimalStr = Annotated[
+    Decimal,
+    BeforeValidator(parse_decimal),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.015"]}),
+]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProposalIn(Wire):
+    """A producer's proposed order."""
+
+    symbol: str = Field(min_length=1, max_length=32, description="Canonical symbol, e.g. BTC/USDT")
+    side: Literal["buy", "sell"]
+    type: Literal["limit", "market"] = "limit"
+    quantity: DecimalStr = Field(description="Base quantity, > 0")
+    limit_price: DecimalStr | None = Field(default=None, description="Required for limit orders")
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
+    rationale: str | None = Field(default=None, max_length=2000)
+    confidence: DecimalStr | None = Field(default=None, description="0..1, the bot's own")
+
+
+class CheckOut(Wire):
+    name: str
+    passed: bool
+    observed: str | int | None
+    limit: str | int | None
+    message: str
+
+
+class OrderOut(Wire):
+    id: str
+    producer: str
+    symbol: str
+    side: str
+    type: str
+    quantity: DecimalStr
+    limit_price: DecimalStr | None
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    filled_quantity: DecimalStr
+    average_fill_price: DecimalStr | None
+    fees: DecimalStr
+    notional: DecimalStr | None
+    reason: str | None
+    idempotency_key: str | None
+    client_order_id: str | None
+    venue_order_id: str | None
+    limits_version: str | None
+    rationale: str | None
+    confidence: DecimalStr | None
+    approved_by: str | None
+    checks: list[CheckOut] = []
+
+
+class OrderList(Wire):
+    orders: list[OrderOut]
+
+
+class ApproveIn(Wire):
+    version: int | None = Field(
+        default=None, description="The order version the approver saw; refused if it changed"
+    )
+
+
+class DenyIn(Wire):
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = None
+
+
+class ReasonIn(Wire):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class HaltOut(Wire):
+    halted: bool
+    reason: str | None
+    actor: str | None
+    since: datetime | None
+
+
+class PositionOut(Wire):
+    symbol: str
+    quantity: DecimalStr
+    average_price: DecimalStr | None
+    realized_pnl: DecimalStr
+    mark_price: DecimalStr | None
+    unrealized_pnl: DecimalStr | None
+
+
+class PositionsOut(Wire):
+    positions: list[PositionOut]
+    realized_pnl: DecimalStr
+    unrealized_pnl: DecimalStr
+
+
+class StatusOut(Wire):
+    halt: HaltOut
+    orders_by_state: dict[str, int]
+    limits_version: str
+    venue: str
+    server_time: datetime
+
+
+class AuditEventOut(Wire):
+    seq: int
+    ts: datetime
+    kind: str
+    actor: str
+    order_id: str | None
+    reason: str | None
+    payload: dict[str, object]
+    hash: str
+
+
+class AuditPage(Wire):
+    events: list[AuditEventOut]
+    next_after: int | None
+
+
+class ErrorBody(Wire):
+    code: str
+    message: str
+    field: str | None = None
+    details: dict[str, object] | list[object] | None = None
+
+
+class ErrorOut(Wire):
+    error: ErrorBody

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import admin, trading
+from .output import CliError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gateway", description="Guardrail Gateway: bots propose, limits constrain, "
+        "a human approves.")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--url", help="gateway URL (default: GATEWAY_URL or "
+                        "http://127.0.0.1:8787)")
+    parser.add_argument("--token", help="operator token (default: GATEWAY_TOKEN)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    trading.register(sub)
+    admin.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except CliError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,154 @@
+"""Commands for people at the gateway: serve, status, orders, approve, deny, halt, resume."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import httpx
+
+from gateway.domain.money import fmt, parse_decimal
+
+from .api_client import Api
+from .output import CliError, emit
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the API and the executor")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787)
+    p.set_defaults(func=serve)
+
+    sub.add_parser("status", help="halt state and order counts").set_defaults(func=status)
+
+    p = sub.add_parser("orders", help="list orders")
+    p.add_argument("--state", action="append", help="filter by state (repeatable)")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=orders)
+
+    p = sub.add_parser("approve", help="approve a pending order")
+    p.add_argument("order_id")
+    p.add_argument("--version", type=int, help="refuse if the order changed since this version")
+    p.set_defaults(func=approve)
+
+    p = sub.add_parser("deny", help="deny a pending order; the reason goes back to the bot")
+    p.add_argument("order_id")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=deny)
+
+    p = sub.add_parser("halt", help="stop all trading now (works with the API server down)")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=halt)
+
+    p = sub.add_parser("resume", help="resume trading after a halt (risk or admin)")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=resume)
+
+    sub.add_parser("positions", help="positions and PnL").set_defaults(func=positions)
+
+    sub.add_parser("desk", help="open the trader's approval desk").set_defaults(func=desk)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.api.app import create_app
+    from gateway.bootstrap import build
+    from gateway.logs import setup_logging
+
+    setup_logging()
+    try:
+        gateway = build()
+    except Exception as exc:
+        raise CliError(f"cannot start: {exc}") from exc
+    uvicorn.run(create_app(gateway), host=args.host, port=args.port, log_level="warning",
+                access_log=False)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("GET", "/v1/status")
+    h = data["halt"]
+    state = (f"HALTED since {h['since']} by {h['actor']}: {h['reason']}" if h["halted"]
+             else "trading")
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
+    emit(args.json, data, f"{state}\nvenue: {data['venue']}  limits: {data['limits_version']}"
+                          f"\norders: {counts}")
+    return 0
+
+
+def _order_line(o: dict[str, Any]) -> str:
+    price = fmt(parse_decimal(o["limit_price"])) if o["limit_price"] else "market"
+    return (f"{o['id']}  {o['state']:<16} {o['producer']:<12} {o['side']:<4} "
+            f"{o['quantity']:>12} {o['symbol']:<10} @ {price}")
+
+
+def orders(args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {"limit": args.limit}
+    if args.state:
+        params["state"] = args.state
+    data = Api(args.url, args.token).call("GET", "/v1/orders", params=params)
+    lines = [_order_line(o) for o in data["orders"]] or ["no orders"]
+    emit(args.json, data, "\n".join(lines))
+    return 0
+
+
+def approve(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("POST", f"/v1/orders/{args.order_id}/approve",
+                                          {"version": args.version})
+    emit(args.json, data, f"approved {data['id']} (now {data['state']})")
+    return 0
+
+
+def deny(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("POST", f"/v1/orders/{args.order_id}/deny",
+                                          {"reason": args.reason})
+    emit(args.json, data, f"denied {data['id']}: {args.reason}")
+    return 0
+
+
+def halt(args: argparse.Namespace) -> int:
+    api = Api(args.url, args.token, timeout=2.0)
+    try:
+        data = api.call("POST", "/v1/halt", {"reason": args.reason})
+        via = "api"
+    except (httpx.TransportError, CliError) as exc:
+        if isinstance(exc, CliError) and not str(exc).startswith("5"):
+            raise
+        # The server is down or hung: write the halt straight to the database.
+        from .direct import halt_direct
+
+        data = halt_direct(args.token, args.reason)
+        via = "database"
+    emit(args.json, {**data, "via": via},
+         f"HALTED by {data['actor']}: {data['reason']} (written via {via})")
+    return 0
+
+
+def resume(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("POST", "/v1/resume", {"reason": args.reason})
+    emit(args.json, data, "trading resumed")
+    return 0
+
+
+def positions(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("GET", "/v1/positions")
+    lines = [f"{p['symbol']:<10} qty {p['quantity']:>14}  avg {p['average_price'] or '-':>12}  "
+             f"realized {p['realized_pnl']:>12}  unrealized {p['unrealized_pnl'] or '-':>12}"
+             for p in data["positions"]] or ["no positions"]
+    lines.append(f"total realized {data['realized_pnl']}  unrealized {data['unrealized_pnl']}")
+    emit(args.json, data, "\n".join(lines))
+    return 0
+
+
+def desk(args: argparse.Namespace) -> int:
+    import os
+
+    from gateway.settings import client_url
+    from tui.app import run_desk
+
+    token = args.token or os.environ.get("GATEWAY_TOKEN")
+    if not token:
+        raise CliError("the desk needs an operator token: --token or GATEWAY_TOKEN", 2)
+    run_desk(client_url(args.url), token)
+    return 0

@@ -1,0 +1,107 @@
+"""limits.yaml as a frozen model that refuses unknown keys.
+
+Adding a limit is one field here and one check module in `checks/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .money import parse_decimal
+
+Amount = Annotated[Decimal, BeforeValidator(parse_decimal)]
+PositiveAmount = Annotated[Amount, Field(gt=0)]
+
+# Exact canonical form only: upper-case ASCII base and quote joined by one slash.
+SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class SymbolLimits(Frozen):
+    """Limits of one allowlisted symbol. A symbol absent from `symbols` is not tradable."""
+
+    max_position: PositiveAmount
+    """Largest absolute position in base units, counting every pending and open order."""
+
+    max_order_notional: PositiveAmount | None = None
+    """Per-order notional cap for this symbol (quote currency); the tighter of this and the
+    global cap applies."""
+
+
+class Limits(Frozen):
+    """The hard limits in force. Default deny: what no rule allows is refused."""
+
+    quote_currency: str = Field(default="USDT", pattern=r"^[A-Z0-9]{2,12}$")
+    """Currency every notional and PnL figure is expressed in."""
+
+    approval_ttl_seconds: int = Field(default=120, gt=0, le=86_400)
+    """How long a passing proposal waits for a human before it expires."""
+
+    max_order_notional: PositiveAmount
+    """Largest notional (quantity x price) of any single order, in the quote currency."""
+
+    symbols: dict[str, SymbolLimits] = Field(min_length=1)
+    """The symbol allowlist and each symbol's own limits."""
+
+    @field_validator("symbols")
+    @classmethod
+    def _canonical_symbols(cls, value: dict[str, SymbolLimits]) -> dict[str, SymbolLimits]:
+        for symbol in value:
+            if not SYMBOL_RE.match(symbol):
+                raise ValueError(
+                    f"symbol {symbol!r} is not canonical: write BASE/QUOTE in upper-case "
+                    "ASCII, e.g. BTC/USDT"
+                )
+        return value
+
+
+class LimitsError(ValueError):
+    """An invalid limits file; `problems` lists every (key, value, rule)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, object, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s)"]
+        lines += [f"  {key}: {value!r}: {rule}" for key, value, rule in problems]
+        super().__init__("\n".join(lines))
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML reads 0.1 as a float; here it becomes Decimal('0.1') from the text itself."""
+
+
+def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    return Decimal(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)
+
+
+def parse_limits(text: str, source: str = "limits.yaml") -> tuple[Limits, str]:
+    """Parse limits text; return the model and its version (a hash of the text)."""
+    try:
+        data = yaml.load(text, Loader=_DecimalLoader)
+    except yaml.YAMLError as exc:
+        raise LimitsError(source, [("(file)", None, f"not valid YAML: {exc}")]) from exc
+    if not isinstance(data, Mapping):
+        raise LimitsError(source, [("(file)", type(data).__name__, "must be a mapping of keys")])
+    try:
+        limits = Limits.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            (".".join(str(p) for p in err["loc"]) or "(file)", err.get("input"), err["msg"])
+            for err in exc.errors()
+        ]
+        raise LimitsError(source, problems) from exc
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return limits, version

@@ -1,0 +1,56 @@
+"""Decimal parsing that never goes through float.
+
+Amounts cross every boundary (wire, YAML, database) as decimal text. A float is refused
+outright: by the time a value is a float its precision is already gone.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+# Bounded digits: refuses absurd exponents and values no venue would accept.
+_DECIMAL_RE = re.compile(r"^-?(0|[1-9]\d{0,19})(\.\d{1,18})?$")
+
+
+class AmountError(ValueError):
+    """A value that cannot be a money amount; the message says what to send instead."""
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Parse decimal text ("0.015") or an int into a Decimal; refuse everything else."""
+    if isinstance(value, bool):
+        raise AmountError("must be a decimal string such as \"0.015\", not a boolean")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountError("must be a finite number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise AmountError(
+            "must be a decimal string such as \"0.015\", not a JSON number: "
+            "floats lose precision before any check can see them"
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL_RE.match(text):
+            raise AmountError(
+                f"{value!r} is not a plain decimal (digits, optional '.', up to 20 integer "
+                "and 18 fractional digits, no exponent)"
+            )
+        try:
+            return Decimal(text)
+        except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid text
+            raise AmountError(f"{value!r} is not a decimal") from exc
+    raise AmountError(f"must be a decimal string, got {type(value).__name__}")
+
+
+def fmt(value: Decimal | None) -> str:
+    """Render without exponent and without trailing zeros ("0.0100" -> "0.01")."""
+    if value is None:
+        return "-"
+    if value == 0:
+        return "0"
+    text = format(value.normalize(), "f")
+    return text

@@ -1,0 +1,1 @@
+"""Small protocols the services depend on; adapters implement them."""

@@ -1,0 +1,74 @@
+"""The human decisions: approve (re-checked with fresh data), deny, cancel, and expiry."""
+
+from __future__ import annotations
+
+from gateway.adapters.store import orders_repo
+from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.limits import Limits
+from gateway.domain.orders import Order, OrderState
+
+from .errors import Conflict, Forbidden, HaltedError, LimitRejected
+from .transitions import load, recheck, transition
+
+
+def _pending(uow: UnitOfWork, order: Order, version: int | None, action: str) -> None:
+    if order.state is not OrderState.PENDING_APPROVAL:
+        by = f" by {order.approved_by}" if order.approved_by else ""
+        raise Conflict(f"order {order.id} is already {order.state.value}{by}; nothing to "
+                       f"{action}", order)
+    if version is not None and version != order.version:
+        raise Conflict(f"order {order.id} changed since you saw it (version {version}, now "
+                       f"{order.version}); review the new version before you {action}", order)
+
+
+def approve(
+    uow: UnitOfWork, order_id: str, operator: str, version: int | None, limits: Limits,
+    limits_version: str,
+) -> Order:
+    order = load(uow, order_id)
+    _pending(uow, order, version, "approve")
+    if uow.now >= order.expires_at:
+        transition(uow, order, OrderState.EXPIRED, "system:expiry", reason="approval window ended")
+        raise Conflict(f"order {order.id} expired at {order.expires_at.isoformat()}; the bot "
+                       "must propose again")
+    if uow.halt.halted:
+        raise HaltedError(uow.halt.reason)
+    decision = recheck(uow, order, limits)
+    if not decision.passed:
+        # The order stays pending with its fresh findings so the desk shows why.
+        raise LimitRejected(decision, order)
+    return transition(
+        uow, order, OrderState.APPROVED, f"operator:{operator}", checks=decision.checks,
+        payload={"limits_version": limits_version,
+                 "checks": [c.as_dict() for c in decision.checks]},
+        approved_by=operator, decided_at=uow.now, limits_version=limits_version,
+    )
+
+
+def deny(uow: UnitOfWork, order_id: str, operator: str, reason: str, version: int | None) -> Order:
+    order = load(uow, order_id)
+    _pending(uow, order, version, "deny")
+    return transition(uow, order, OrderState.DENIED, f"operator:{operator}", reason=reason,
+                      approved_by=operator, decided_at=uow.now)
+
+
+def cancel(uow: UnitOfWork, order_id: str, actor: str, producer: str | None, reason: str) -> Order:
+    """Cancel an order not yet at the venue. `producer` restricts to that producer's orders."""
+    order = load(uow, order_id)
+    if producer is not None and order.producer != producer:
+        raise Forbidden("producers may cancel only their own orders")
+    if order.state not in (OrderState.PENDING_APPROVAL, OrderState.APPROVED):
+        raise Conflict(f"order {order.id} is {order.state.value}; only pending or approved "
+                       "orders can be cancelled here (orders at the venue are cancelled by "
+                       "the executor)", order)
+    return transition(uow, order, OrderState.CANCELLED, actor, reason=reason)
+
+
+def expire_due(uow: UnitOfWork) -> list[str]:
+    expired = []
+    for order in orders_repo.orders_in_states(uow.conn, [OrderState.PENDING_APPROVAL]):
+        if uow.now >= order.expires_at:
+            transition(uow, order, OrderState.EXPIRED, "system:expiry",
+                       reason="no decision within the approval window")
+            expired.append(order.id)
+    return expired

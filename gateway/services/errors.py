@@ -1,0 +1,55 @@
+"""Errors the services raise; the API maps each to one status code and error code."""
+
+from __future__ import annotations
+
+from gateway.domain.decision import Decision
+from gateway.domain.orders import Order
+
+
+class ServiceError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    """The request does not fit the order's current state or version."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, order: Order | None = None) -> None:
+        super().__init__(message)
+        self.order = order
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class Unauthorized(ServiceError):
+    code = "unauthorized"
+
+
+class HaltedError(ServiceError):
+    code = "halted"
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(f"trading is halted: {reason or 'no reason given'}")
+        self.reason = reason
+
+
+class LimitRejected(ServiceError):
+    """Checks refused the order; carries every finding."""
+
+    code = "limit_rejected"
+
+    def __init__(self, decision: Decision, order: Order | None = None) -> None:
+        super().__init__(f"refused by limits: {decision.summary()}")
+        self.decision = decision
+        self.order = order

@@ -1,0 +1,122 @@
+"""Execution jobs (run in the writer): claim, and record what the venue says.
+
+An order is claimed by moving it to `sending` in the same transaction that locks the gateway,
+re-checks every limit with fresh data and reads the halt. Only then may a venue call happen.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert
+
+from gateway.adapters.store import orders_repo, positions_repo
+from gateway.adapters.store.tables import fills
+from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.limits import Limits
+from gateway.domain.orders import VENUE_STATES, Order, OrderState
+from gateway.domain.positions import Position, apply_fill
+from gateway.ports.exchange import VenueOrder, VenueOrderStatus
+
+from .transitions import load, recheck, transition
+
+EXECUTOR = "system:executor"
+
+
+def claim(uow: UnitOfWork, limits: Limits, limits_version: str, instance: str,
+          max_orders: int = 32) -> list[Order]:
+    if uow.halt.halted:
+        return []
+    claimed = []
+    for order in orders_repo.orders_in_states(uow.conn, [OrderState.APPROVED], max_orders):
+        decision = recheck(uow, order, limits)
+        if not decision.passed:
+            transition(uow, order, OrderState.FAILED, EXECUTOR, checks=decision.checks,
+                       reason=f"refused at send by limits {limits_version}: "
+                              f"{decision.summary()}")
+            continue
+        claimed.append(transition(uow, order, OrderState.SENDING, EXECUTOR,
+                                  checks=decision.checks, claimed_by=instance,
+                                  payload={"client_order_id": order.client_order_id,
+                                           "limits_version": limits_version},
+                                  limits_version=limits_version))
+    return claimed
+
+
+def _target_state(order: Order, vo: VenueOrder) -> OrderState:
+    if vo.status is VenueOrderStatus.CLOSED or vo.filled >= order.quantity:
+        return OrderState.FILLED
+    if vo.status is VenueOrderStatus.CANCELED:
+        return OrderState.CANCELLED
+    if vo.status is VenueOrderStatus.REJECTED:
+        return OrderState.FAILED
+    return OrderState.PARTIALLY_FILLED if vo.filled > 0 else OrderState.SUBMITTED
+
+
+def record_venue_state(uow: UnitOfWork, order_id: str, vo: VenueOrder) -> Order:
+    """Apply what the venue reports: new fills into the position, then the state."""
+    order = load(uow, order_id)
+    if order.state not in VENUE_STATES:
+        return order  # already terminal here; a late report changes nothing
+    delta = vo.filled - order.filled_quantity
+    changes: dict[str, Any] = {"venue_order_id": vo.venue_order_id}
+    if delta > 0:
+        old_cost = (order.average_fill_price or Decimal(0)) * order.filled_quantity
+        price = ((vo.average or Decimal(0)) * vo.filled - old_cost) / delta
+        fee = vo.fee - order.fees
+        _record_fill(uow, order, delta, price, fee)
+        changes.update(filled_quantity=vo.filled, average_fill_price=vo.average, fees=vo.fee)
+    target = _target_state(order, vo)
+    if target is order.state and delta <= 0:
+        return order
+    if target is order.state and target is not OrderState.PARTIALLY_FILLED:
+        target = order.state
+    payload = {"venue_order_id": vo.venue_order_id, "filled": vo.filled, "average": vo.average,
+               "fee": vo.fee, "venue_status": vo.status.value}
+    if target is order.state:
+        return transition(uow, order, target, EXECUTOR, payload=payload, **changes)
+    reason = "refused by the venue" if target is OrderState.FAILED else None
+    return transition(uow, order, target, EXECUTOR, payload=payload, reason=reason, **changes)
+
+
+def _record_fill(uow: UnitOfWork, order: Order, qty: Decimal, price: Decimal,
+                 fee: Decimal) -> None:
+    uow.conn.execute(insert(fills).values(order_id=order.id, ts=uow.now, symbol=order.symbol,
+                                          side=order.side.value, quantity=qty, price=price,
+                                          fee=fee))
+    current = positions_repo.load_positions(uow.conn).get(order.symbol, Position(order.symbol))
+    after = apply_fill(current, order.side, qty, price, fee)
+    positions_repo.save_position(uow.conn, after, uow.now)
+    uow.audit.append(uow.now, "order.fill", EXECUTOR, order_id=order.id,
+                     payload={"quantity": qty, "price": price, "fee": fee,
+                              "position_after": after.quantity,
+                              "realized_pnl_after": after.realized_pnl})
+    uow.invalidate()
+
+
+def mark_failed(uow: UnitOfWork, order_id: str, reason: str) -> Order:
+    order = load(uow, order_id)
+    if order.state is not OrderState.SENDING:
+        return order
+    return transition(uow, order, OrderState.FAILED, EXECUTOR, reason=reason)
+
+
+def release_unsent(uow: UnitOfWork, order_id: str, why: str) -> Order:
+    """The venue has never seen this order: it goes back to approved, to be re-checked and
+    re-sent under the same client order id (which the venue refuses to duplicate)."""
+    order = load(uow, order_id)
+    if order.state is not OrderState.SENDING:
+        return order
+    return transition(uow, order, OrderState.APPROVED, EXECUTOR, reason=why)
+
+
+def stale_sending(uow: UnitOfWork, instance: str, older_than_s: float) -> list[Order]:
+    """Orders another (or an earlier, crashed) process claimed and never settled. The grace
+    period keeps us off sends that a live process still has in flight."""
+    return [
+        order
+        for order in orders_repo.orders_in_states(uow.conn, [OrderState.SENDING])
+        if orders_repo.claimed_by(uow.conn, order.id) != instance
+        and (uow.now - order.updated_at).total_seconds() > older_than_s
+    ]

@@ -1,0 +1,21 @@
+"""Order ids: time-ordered, unguessable, and short enough for venues' client order ids."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_order_id(now: datetime) -> str:
+    millis = int(now.timestamp() * 1000)
+    stamp = "".join(_ALPHABET[(millis >> (5 * i)) & 31] for i in reversed(range(10)))
+    rand = "".join(secrets.choice(_ALPHABET) for _ in range(14))
+    return f"ord_{stamp}{rand}"
+
+
+def client_order_id(order_id: str) -> str:
+    # Derived, not random: after a crash the gateway can always ask the venue for it.
+    # Binance allows [.A-Za-z0-9:/_-]{1,36}.
+    return "gg-" + order_id.removeprefix("ord_")

@@ -1,0 +1,93 @@
+"""Intake: decide (pure), then persist the order with its audit records in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gateway.adapters.store import orders_repo
+from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.decision import Decision
+from gateway.domain.limits import Limits
+from gateway.domain.orders import Order, OrderState, Proposal
+from gateway.domain.policy import evaluate
+from gateway.domain.risk import Reservation
+
+from .errors import Conflict, HaltedError, LimitRejected
+from .ids import client_order_id, new_order_id
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    order: Order | None
+    decision: Decision | None
+    replayed: bool = False
+    halted_reason: str | None = None
+
+    def accepted(self) -> Order:
+        """The queued (or replayed) order; raise the refusal the caller must see otherwise."""
+        if self.order is None:
+            raise HaltedError(self.halted_reason)
+        if self.order.state is OrderState.REJECTED and self.decision is not None:
+            raise LimitRejected(self.decision, self.order)
+        return self.order
+
+
+def _same_payload(order: Order, p: Proposal) -> bool:
+    return (order.symbol, order.side, order.type, order.quantity, order.limit_price) == (
+        p.symbol, p.side, p.type, p.quantity, p.limit_price
+    )
+
+
+def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str) -> IntakeResult:
+    actor = f"producer:{p.producer}"
+    if p.idempotency_key is not None:
+        existing = orders_repo.find_by_idempotency_key(uow.conn, p.producer, p.idempotency_key)
+        if existing is not None:
+            if _same_payload(existing, p):
+                return IntakeResult(existing, None, replayed=True)
+            raise Conflict(
+                f"idempotency key {p.idempotency_key!r} was used for order {existing.id} with a "
+                "different payload; use a new key for a new order"
+            )
+    if uow.halt.halted:
+        # Returned, not raised: raising would roll back the audit record of the refusal too.
+        uow.audit.append(uow.now, "proposal.refused_halted", actor, reason=uow.halt.reason,
+                         payload=_proposal_payload(p))
+        return IntakeResult(None, None, halted_reason=uow.halt.reason or "halted")
+
+    decision = evaluate(p, limits, uow.snapshot())
+    order_id = new_order_id(uow.now)
+    passed = decision.passed
+    order = Order(
+        id=order_id, producer=p.producer, symbol=p.symbol, side=p.side, type=p.type,
+        quantity=p.quantity, limit_price=p.limit_price,
+        state=OrderState.PENDING_APPROVAL if passed else OrderState.REJECTED,
+        created_at=uow.now, updated_at=uow.now,
+        expires_at=uow.now + timedelta(seconds=limits.approval_ttl_seconds),
+        idempotency_key=p.idempotency_key, client_order_id=client_order_id(order_id),
+        reason=None if passed else decision.summary(), limits_version=limits_version,
+        rationale=p.rationale, confidence=p.confidence, decided_at=None if passed else uow.now,
+    )
+    orders_repo.insert_order(uow.conn, order, decision.checks)
+    uow.audit.append(
+        uow.now, "order.proposed", actor, order_id=order_id,
+        payload={**_proposal_payload(p), "limits_version": limits_version,
+                 "checks": [c.as_dict() for c in decision.checks]},
+    )
+    if passed:
+        uow.reserve(Reservation(order_id, p.symbol, p.side, p.quantity))
+        uow.audit.append(uow.now, "order.queued", "system:intake", order_id=order_id,
+                         payload={"expires_at": order.expires_at})
+    else:
+        uow.audit.append(uow.now, "order.rejected", "system:limits", order_id=order_id,
+                         reason=order.reason)
+    return IntakeResult(order, decision)
+
+
+def _proposal_payload(p: Proposal) -> dict[str, object]:
+    return {
+        "symbol": p.symbol, "side": p.side.value, "type": p.type.value, "quantity": p.quantity,
+        "limit_price": p.limit_price, "idempotency_key": p.idempotency_key,
+        "rationale": p.rationale, "confidence": p.confidence,
+    }

@@ -1,0 +1,49 @@
+"""Reference prices from the venue, each with the time it was observed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from gateway.ports.exchange import Exchange, Ticker, VenueError
+
+log = logging.getLogger(__name__)
+
+
+class PriceBook:
+    def __init__(self) -> None:
+        self._tickers: dict[str, Ticker] = {}
+
+    def update(self, ticker: Ticker) -> None:
+        self._tickers[ticker.symbol] = ticker
+
+    def prices(self) -> dict[str, Decimal]:
+        """Mid prices. Copied so a batch sees one consistent set."""
+        return {s: (t.bid + t.ask) / 2 for s, t in self._tickers.items()}
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        return self._tickers.get(symbol)
+
+    def observed_at(self, symbol: str) -> datetime | None:
+        t = self._tickers.get(symbol)
+        return None if t is None else t.timestamp
+
+
+async def refresh(book: PriceBook, exchange: Exchange, symbols: Iterable[str]) -> None:
+    for symbol in symbols:
+        try:
+            book.update(await exchange.fetch_ticker(symbol))
+        except VenueError as exc:
+            # A missing or stale price fails closed in the checks; log, don't crash the loop.
+            log.warning("ticker %s unavailable: %s", symbol, exc)
+
+
+async def run_feed(book: PriceBook, exchange: Exchange, symbols: Iterable[str],
+                   interval_s: float = 1.0) -> None:
+    symbols = list(symbols)
+    while True:
+        await refresh(book, exchange, symbols)
+        await asyncio.sleep(interval_s)

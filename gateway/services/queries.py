@@ -1,0 +1,120 @@
+"""Read side: plain queries on their own connections, never through the writer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from gateway.adapters.store import orders_repo, positions_repo
+from gateway.adapters.store.orders_repo import _utc
+from gateway.adapters.store.tables import audit_events, gateway_state, orders
+from gateway.adapters.store.uow import HaltState
+from gateway.domain.orders import VENUE_STATES, Order, OrderState
+from gateway.domain.positions import Position
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order: Order
+    checks: list[dict[str, Any]]
+
+
+def _read(engine: Engine) -> Any:
+    # Reads must not take SQLite's write lock.
+    return engine.connect().execution_options(sqlite_begin="DEFERRED")
+
+
+def get_order(engine: Engine, order_id: str) -> OrderView | None:
+    with _read(engine) as conn:
+        row = orders_repo.get_row(conn, order_id)
+        return None if row is None else OrderView(orders_repo.order_from_row(row),
+                                                  orders_repo.checks_from_row(row))
+
+
+def list_orders(
+    engine: Engine,
+    states: list[OrderState] | None = None,
+    producer: str | None = None,
+    limit: int = 200,
+) -> list[OrderView]:
+    stmt = select(orders)
+    if states:
+        stmt = stmt.where(orders.c.state.in_([s.value for s in states]))
+    if producer is not None:
+        stmt = stmt.where(orders.c.producer == producer)
+    if states == [OrderState.PENDING_APPROVAL]:
+        stmt = stmt.order_by(orders.c.expires_at, orders.c.id)
+    else:
+        stmt = stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+    with _read(engine) as conn:
+        return [OrderView(orders_repo.order_from_row(r), orders_repo.checks_from_row(r))
+                for r in conn.execute(stmt.limit(limit))]
+
+
+def open_venue_orders(engine: Engine) -> list[Order]:
+    with _read(engine) as conn:
+        return orders_repo.orders_in_states(conn, VENUE_STATES)
+
+
+def positions(engine: Engine) -> dict[str, Position]:
+    with _read(engine) as conn:
+        return positions_repo.load_positions(conn)
+
+
+def halt_state(engine: Engine) -> HaltState:
+    with _read(engine) as conn:
+        row = conn.execute(select(gateway_state).where(gateway_state.c.id == 1)).one()
+        return HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since))
+
+
+def counts_by_state(engine: Engine) -> dict[str, int]:
+    with _read(engine) as conn:
+        rows = conn.execute(select(orders.c.state, func.count()).group_by(orders.c.state))
+        return {state: int(n) for state, n in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    seq: int
+    ts: Any
+    kind: str
+    actor: str
+    order_id: str | None
+    reason: str | None
+    payload: dict[str, Any]
+    hash: str
+
+
+def audit_events_page(
+    engine: Engine, after: int = 0, limit: int = 100, order_id: str | None = None,
+    actor: str | None = None, kind_prefix: str | None = None,
+) -> list[AuditRecord]:
+    stmt = select(audit_events).where(audit_events.c.seq > after)
+    if order_id is not None:
+        stmt = stmt.where(audit_events.c.order_id == order_id)
+    if actor is not None:
+        stmt = stmt.where(audit_events.c.actor == actor)
+    if kind_prefix is not None:
+        stmt = stmt.where(audit_events.c.kind.startswith(kind_prefix))
+    stmt = stmt.order_by(audit_events.c.seq).limit(limit)
+    with _read(engine) as conn:
+        out = []
+        for r in conn.execute(stmt):
+            body = json.loads(r.body)
+            out.append(AuditRecord(r.seq, _utc(r.ts), r.kind, r.actor, r.order_id,
+                                   body.get("reason"), body.get("payload", {}), r.hash))
+        return out
+
+
+def unrealized(positions_: Mapping[str, Position], prices: Mapping[str, Decimal]) -> Decimal:
+    total = Decimal(0)
+    for symbol, pos in positions_.items():
+        value = pos.unrealized(prices.get(symbol))
+        if value is not None:
+            total += value
+    return total

@@ -1,0 +1,94 @@
+"""An in-memory exchange for service tests: records every call, fills on command."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from gateway.domain.orders import OrderType, Side
+from gateway.ports.exchange import (
+    Market,
+    OrderNotFound,
+    OrderRefused,
+    OutcomeUnknown,
+    Ticker,
+    VenueOrder,
+    VenueOrderRequest,
+    VenueOrderStatus,
+)
+
+MARKETS = {
+    s: Market(s, s.split("/")[0], s.split("/")[1], Decimal("0.01"), Decimal("0.0001"),
+              Decimal("0.0001"), Decimal("5"))
+    for s in ("BTC/USDT", "ETH/USDT", "SOL/USDT")
+}
+
+
+class FakeExchange:
+    name = "fake"
+
+    def __init__(self, prices: dict[str, Decimal] | None = None, fill_on_create: bool = True):
+        self.prices = prices or {"BTC/USDT": Decimal("40000"), "ETH/USDT": Decimal("2000"),
+                                 "SOL/USDT": Decimal("100")}
+        self.fill_on_create = fill_on_create
+        self.orders: dict[str, VenueOrder] = {}
+        self.creates: list[VenueOrderRequest] = []
+        self.fail_next_create: Exception | None = None
+        self.record_then_fail: bool = False
+
+    async def load_markets(self) -> dict[str, Market]:
+        return MARKETS
+
+    async def fetch_ticker(self, symbol: str) -> Ticker:
+        p = self.prices[symbol]
+        return Ticker(symbol, p, p, p, datetime.now(UTC))
+
+    async def create_order(self, request: VenueOrderRequest) -> VenueOrder:
+        self.creates.append(request)
+        if request.client_order_id in self.orders:
+            raise OrderRefused("duplicate client order id")
+        if self.fail_next_create is not None and not self.record_then_fail:
+            exc, self.fail_next_create = self.fail_next_create, None
+            raise exc
+        price = request.price or self.prices[request.symbol]
+        filled = request.amount if self.fill_on_create else Decimal(0)
+        order = VenueOrder(
+            request.client_order_id, f"v{len(self.orders) + 1}", request.symbol, request.side,
+            request.type, request.amount, request.price,
+            VenueOrderStatus.CLOSED if self.fill_on_create else VenueOrderStatus.OPEN,
+            filled, price if filled else None, Decimal(0), datetime.now(UTC))
+        self.orders[request.client_order_id] = order
+        if self.fail_next_create is not None:
+            exc, self.fail_next_create = self.fail_next_create, None
+            raise exc  # recorded at the venue, but the reply was lost
+        return order
+
+    def fill(self, client_order_id: str, quantity: Decimal | None = None) -> None:
+        o = self.orders[client_order_id]
+        filled = o.amount if quantity is None else o.filled + quantity
+        status = VenueOrderStatus.CLOSED if filled >= o.amount else VenueOrderStatus.OPEN
+        self.orders[client_order_id] = replace(o, filled=filled, status=status,
+                                               average=o.price or self.prices[o.symbol])
+
+    async def fetch_order(self, symbol: str, client_order_id: str) -> VenueOrder:
+        if client_order_id not in self.orders:
+            raise OrderNotFound(client_order_id)
+        return self.orders[client_order_id]
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> VenueOrder:
+        o = await self.fetch_order(symbol, client_order_id)
+        self.orders[client_order_id] = replace(o, status=VenueOrderStatus.CANCELED)
+        return self.orders[client_order_id]
+
+    async def fetch_open_orders(self) -> list[VenueOrder]:
+        return [o for o in self.orders.values() if o.status is VenueOrderStatus.OPEN]
+
+    async def fetch_balance(self) -> dict[str, Decimal]:
+        return {"USDT": Decimal("1000000")}
+
+    async def close(self) -> None:
+        return None
+
+
+__all__ = ["MARKETS", "FakeExchange", "OrderType", "OutcomeUnknown", "Side"]
