@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from gateway.domain.money import parse_decimal
+from gateway.domain.money import parse_decimal, to_text
 
 DecimalStr = Annotated[
     Decimal,
     BeforeValidator(parse_decimal),
-    PlainSerializer(lambda d: format(d, "f"), return_type=str),
+    PlainSerializer(to_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.015"]}),
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .money import to_text
+
 Observed = Decimal | str | int | None
 
 
@@ -28,7 +30,7 @@ class CheckResult:
 
 def _text(value: Observed) -> str | int | None:
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return to_text(value)
     return value
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .money import parse_decimal
 
@@ -21,6 +21,20 @@ PositiveAmount = Annotated[Amount, Field(gt=0)]
 
 # Exact canonical form only: upper-case ASCII base and quote joined by one slash.
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")
+
+
+def _canonical_symbol(symbol: str) -> str:
+    # fullmatch, not match: `$` would let "BTC/USDT\n" through.
+    if not SYMBOL_RE.fullmatch(symbol):
+        raise ValueError(
+            f"symbol {symbol!r} is not canonical: write BASE/QUOTE in upper-case "
+            "ASCII, e.g. BTC/USDT"
+        )
+    return symbol
+
+
+# Validated per key, so every bad symbol is reported, alongside any bad value.
+Symbol = Annotated[str, AfterValidator(_canonical_symbol)]
 
 
 class Frozen(BaseModel):
@@ -50,19 +64,8 @@ class Limits(Frozen):
     max_order_notional: PositiveAmount
     """Largest notional (quantity x price) of any single order, in the quote currency."""
 
-    symbols: dict[str, SymbolLimits] = Field(min_length=1)
+    symbols: dict[Symbol, SymbolLimits] = Field(min_length=1)
     """The symbol allowlist and each symbol's own limits."""
-
-    @field_validator("symbols")
-    @classmethod
-    def _canonical_symbols(cls, value: dict[str, SymbolLimits]) -> dict[str, SymbolLimits]:
-        for symbol in value:
-            if not SYMBOL_RE.match(symbol):
-                raise ValueError(
-                    f"symbol {symbol!r} is not canonical: write BASE/QUOTE in upper-case "
-                    "ASCII, e.g. BTC/USDT"
-                )
-        return value
 
 
 class LimitsError(ValueError):
@@ -80,8 +83,13 @@ class _DecimalLoader(yaml.SafeLoader):
     """YAML reads 0.1 as a float; here it becomes Decimal('0.1') from the text itself."""
 
 
-def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    return Decimal(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | str:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # .inf, .nan, 1:30.5 ...: hand the text on so validation reports key, value and rule.
+        return text
 
 
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)

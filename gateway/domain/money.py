@@ -10,7 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 # Bounded digits: refuses absurd exponents and values no venue would accept.
-_DECIMAL_RE = re.compile(r"^-?(0|[1-9]\d{0,19})(\.\d{1,18})?$")
+# ASCII digits only: `\d` also matches Unicode digits (U+0661...), which Decimal() accepts.
+_DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?$")
 
 
 class AmountError(ValueError):
@@ -46,11 +47,18 @@ def parse_decimal(value: object) -> Decimal:
     raise AmountError(f"must be a decimal string, got {type(value).__name__}")
 
 
-def fmt(value: Decimal | None) -> str:
-    """Render without exponent and without trailing zeros ("0.0100" -> "0.01")."""
-    if value is None:
-        return "-"
+def to_text(value: Decimal) -> str:
+    """Canonical text: no exponent, no trailing zeros ("0.0100" -> "0.01", "4E+3" -> "4000")."""
     if value == 0:
         return "0"
-    text = format(value.normalize(), "f")
+    # Not value.normalize(): it rounds to the context precision (28 digits), and amounts
+    # may carry up to 38. Formatting first and trimming the text is exact.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return text
+
+
+def fmt(value: Decimal | None) -> str:
+    """For people: canonical text, or "-" for no value."""
+    return "-" if value is None else to_text(value)

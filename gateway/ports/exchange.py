@@ -80,6 +80,11 @@ class InsufficientFunds(OrderRefused):
     pass
 
 
+class DuplicateOrder(OrderRefused):
+    """The venue already holds an order with this client order id: it may be live. Look it
+    up; never mark the gateway's order failed on this alone."""
+
+
 class OrderNotFound(VenueError):
     pass
 

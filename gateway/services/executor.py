@@ -15,6 +15,7 @@ from gateway.adapters.store.writer import Writer
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 from gateway.ports.exchange import (
+    DuplicateOrder,
     Exchange,
     OrderNotFound,
     OrderRefused,
@@ -94,6 +95,8 @@ class Executor:
                                     order.quantity, order.limit_price)
         try:
             venue_order = await self.exchange.create_order(request)
+        except DuplicateOrder:
+            await self.resolve(order)  # the venue has it already: adopt what it says
         except OrderRefused as exc:
             reason = f"refused by the venue: {exc}"
             await self.writer.run(lambda uow: execution.mark_failed(uow, order.id, reason))

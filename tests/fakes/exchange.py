@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from gateway.domain.orders import OrderType, Side
 from gateway.ports.exchange import (
+    DuplicateOrder,
     Market,
     OrderNotFound,
-    OrderRefused,
     OutcomeUnknown,
     Ticker,
     VenueOrder,
@@ -47,7 +47,7 @@ class FakeExchange:
     async def create_order(self, request: VenueOrderRequest) -> VenueOrder:
         self.creates.append(request)
         if request.client_order_id in self.orders:
-            raise OrderRefused("duplicate client order id")
+            raise DuplicateOrder("duplicate client order id")
         if self.fail_next_create is not None and not self.record_then_fail:
             exc, self.fail_next_create = self.fail_next_create, None
             raise exc

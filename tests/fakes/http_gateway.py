@@ -157,7 +157,7 @@ class FakeGatewayHttp:
     async def handle(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return _error(401, "unauthorized", "missing or unknown token")
-        body = json.loads(request.content) if request.content else None
+        body: Any = json.loads(request.content) if request.content else None
         params = dict(request.url.params)
         self.requests.append(Recorded(request.method, request.url.path, params, body))
         parts = request.url.path.strip("/").split("/")[1:]  # drop "v1"
@@ -173,6 +173,8 @@ class FakeGatewayHttp:
             case "POST", ["orders", order_id, ("approve" | "deny") as verb]:
                 return await self._decide(order_id, verb, body or {})
             case "POST", ["halt"]:
+                if not (body or {}).get("reason"):
+                    return _error(422, "invalid", "a reason is required", field="reason")
                 return _model(self.set_halt(True, self.actor, body["reason"]))
             case "POST", ["resume"]:
                 if self.role not in ("risk", "admin"):
@@ -232,8 +234,9 @@ class FakeGatewayHttp:
         self.stream_opens += 1
         if self.stream_mode == "fail":
             return _error(503, "unavailable", "event stream unavailable")
-        start = int(after) if after is not None else (0 if self.stream_mode == "finite" else None)
-        backlog = [] if start is None else [e for e in self.events if e.seq > start]
+        # Like the real server: no `after` means from the start of the audit trail.
+        start = int(after or 0)
+        backlog = [e for e in self.events if e.seq > start]
         queue: asyncio.Queue[AuditEventOut] = asyncio.Queue()
         live = self.stream_mode == "live"
         if live:
@@ -241,7 +244,7 @@ class FakeGatewayHttp:
 
         async def body() -> AsyncIterator[bytes]:
             try:
-                yield b": ping\n\n"
+                yield b": connected\n\n"
                 for event in backlog:
                     yield _sse(event)
                 while live:

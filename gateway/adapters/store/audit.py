@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from gateway.domain.money import to_text
+
 from .tables import audit_events
 
 GENESIS = "0" * 64
@@ -22,7 +24,7 @@ GENESIS = "0" * 64
 
 def _default(value: object) -> object:
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return to_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot put {type(value).__name__} in an audit record")

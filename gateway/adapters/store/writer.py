@@ -129,6 +129,11 @@ class Writer:
                 return
 
     def _run(self, batch: list[_Item]) -> None:
+        # A caller that gave up before its job started (cancelled) is skipped; once running,
+        # a future cannot be cancelled, so every started job's outcome reaches its caller.
+        batch = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         try:
             outcomes = execute_batch(
                 self._engine, self._clock, self._prices(), [i.fn for i in batch]
