@@ -12,7 +12,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+)
 
 from .money import parse_decimal
 
@@ -58,7 +66,7 @@ class Limits(Frozen):
     quote_currency: str = Field(default="USDT", pattern=r"^[A-Z0-9]{2,12}$")
     """Currency every notional and PnL figure is expressed in."""
 
-    approval_ttl_seconds: int = Field(default=120, gt=0, le=86_400)
+    approval_ttl_seconds: StrictInt = Field(default=120, gt=0, le=86_400)
     """How long a passing proposal waits for a human before it expires."""
 
     max_order_notional: PositiveAmount
@@ -92,7 +100,22 @@ def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | 
         return text
 
 
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+    # PyYAML keeps the last of two equal keys; a second `BTC/USDT:` block silently
+    # replacing the first is exactly the mistake a limits file must not hide.
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}: each key may appear once",
+                key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:map", _unique_mapping)
 
 
 def parse_limits(text: str, source: str = "limits.yaml") -> tuple[Limits, str]:

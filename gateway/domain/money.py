@@ -7,7 +7,10 @@ outright: by the time a value is a float its precision is already gone.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from decimal import Context, Decimal, InvalidOperation, localcontext
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 # Bounded digits: refuses absurd exponents and values no venue would accept.
 # ASCII digits only: `\d` also matches Unicode digits (U+0661...), which Decimal() accepts.
@@ -62,3 +65,22 @@ def to_text(value: Decimal) -> str:
 def fmt(value: Decimal | None) -> str:
     """For people: canonical text, or "-" for no value."""
     return "-" if value is None else to_text(value)
+
+
+# Amounts carry up to 38 digits and a product of two up to 76: Decimal's default 28-digit
+# context would round a notional one step over a cap down onto it. This context is exact
+# for every value the parser admits, and traps anything undefined (NaN) instead of guessing.
+EXACT = Context(prec=120, traps=[InvalidOperation])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def exact(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `fn` in the exact context: for every function that compares money to a limit."""
+
+    @wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(EXACT):
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from ..decision import CheckResult
 from ..limits import Limits
+from ..money import exact
 from ..orders import Proposal
 from ..risk import RiskSnapshot
 from .pricing import order_price
@@ -11,6 +12,7 @@ from .pricing import order_price
 NAME = "max_order_notional"
 
 
+@exact
 def check_max_order_notional(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
     cap: Decimal = limits.max_order_notional
     symbol_limits = limits.symbols.get(p.symbol)

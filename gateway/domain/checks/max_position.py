@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..decision import CheckResult
 from ..limits import Limits
+from ..money import exact
 from ..orders import Proposal
 from ..risk import RiskSnapshot
 
 NAME = "max_position"
 
 
+@exact
 def check_max_position(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
     symbol_limits = limits.symbols.get(p.symbol)
     if symbol_limits is None:
@@ -15,7 +19,7 @@ def check_max_position(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Check
     cap = symbol_limits.max_position
     # Worst case: every pending and open order on this side fills, then this one does too.
     after = snap.worst_case_after(p.symbol, p.side, p.quantity)
-    if abs(after) > cap and abs(after) > abs(snap.position(p.symbol)):
+    if abs(after) > cap and not _shrinks_without_flipping(snap.position(p.symbol), after):
         return CheckResult(
             NAME,
             False,
@@ -25,3 +29,9 @@ def check_max_position(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Check
             f"±{cap:f}: reduce the quantity or wait for open orders to finish",
         )
     return CheckResult(NAME, True, after, cap, "worst-case position within the limit")
+
+
+def _shrinks_without_flipping(position: Decimal, after: Decimal) -> bool:
+    """An over-limit position (e.g. after a limits change) may still be reduced, but an
+    order that flips it through zero opens new risk on the other side and must fit."""
+    return abs(after) < abs(position) and (after == 0 or (after > 0) == (position > 0))
