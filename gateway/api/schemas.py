@@ -118,6 +118,18 @@ class PositionsOut(Wire):
     unrealized_pnl: DecimalStr
 
 
+class PriceOut(Wire):
+    symbol: str
+    bid: DecimalStr
+    ask: DecimalStr
+    mid: DecimalStr
+    observed_at: datetime
+
+
+class PricesOut(Wire):
+    prices: list[PriceOut]
+
+
 class StatusOut(Wire):
     halt: HaltOut
     orders_by_state: dict[str, int]

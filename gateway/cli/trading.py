@@ -61,8 +61,9 @@ def serve(args: argparse.Namespace) -> int:
         gateway = build()
     except Exception as exc:
         raise CliError(f"cannot start: {exc}") from exc
+    # Event streams never end by themselves: bound the wait for them at shutdown.
     uvicorn.run(create_app(gateway), host=args.host, port=args.port, log_level="warning",
-                access_log=False)
+                access_log=False, timeout_graceful_shutdown=3)
     return 0
 
 

@@ -111,6 +111,11 @@ def audit_events_page(
         return out
 
 
+def audit_head_seq(engine: Engine) -> int:
+    with _read(engine) as conn:
+        return int(conn.execute(select(func.max(audit_events.c.seq))).scalar() or 0)
+
+
 def unrealized(positions_: Mapping[str, Position], prices: Mapping[str, Decimal]) -> Decimal:
     total = Decimal(0)
     for symbol, pos in positions_.items():

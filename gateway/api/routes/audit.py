@@ -48,10 +48,20 @@ async def audit_page(
 
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def events(request: Request, after: int = Query(default=0, ge=0)) -> StreamingResponse:
+async def events(
+    request: Request,
+    after: int | None = Query(default=None, ge=0, description="Replay events after this seq; "
+                              "default: only new events (or after Last-Event-ID)"),
+) -> StreamingResponse:
     await require(request, *HUMAN_ROLES)
     gw = gateway_of(request)
-    start = after or int(request.headers.get("last-event-id", "0") or 0)
+    last_id = request.headers.get("last-event-id", "")
+    if after is not None:
+        start = after
+    elif last_id.isdigit():
+        start = int(last_id)
+    else:
+        start = await asyncio.to_thread(queries.audit_head_seq, gw.engine)
     notifier: asyncio.Event = request.app.state.committed
 
     async def stream() -> AsyncIterator[str]:

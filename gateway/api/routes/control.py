@@ -12,7 +12,15 @@ from gateway.services import halt, queries
 from gateway.services.principals import HUMAN_ROLES, Role
 
 from ..deps import body_schema, caller, gateway_of, parse_body, require
-from ..schemas import HaltOut, PositionOut, PositionsOut, ReasonIn, StatusOut
+from ..schemas import (
+    HaltOut,
+    PositionOut,
+    PositionsOut,
+    PriceOut,
+    PricesOut,
+    ReasonIn,
+    StatusOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["control"])
 
@@ -64,3 +72,18 @@ async def positions(request: Request) -> PositionsOut:
     return PositionsOut(positions=out, realized_pnl=sum((p.realized_pnl for p in held.values()),
                                                         start=Decimal(0)),
                         unrealized_pnl=queries.unrealized(held, marks))
+
+
+@router.get("/prices", response_model=PricesOut)
+def prices(request: Request) -> PricesOut:
+    """The reference prices limit checks use, with when each was observed at the venue."""
+    caller(request)
+    gw = gateway_of(request)
+    limits, _ = gw.limits.current()
+    out = []
+    for symbol in sorted(limits.symbols):
+        t = gw.prices.ticker(symbol)
+        if t is not None:
+            out.append(PriceOut(symbol=symbol, bid=t.bid, ask=t.ask, mid=(t.bid + t.ask) / 2,
+                                observed_at=t.timestamp))
+    return PricesOut(prices=out)
