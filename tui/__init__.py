@@ -1,0 +1,1 @@
+"""The approval desk: a Textual app over the gateway's HTTP API (never its database)."""

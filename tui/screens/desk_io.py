@@ -1,0 +1,82 @@
+"""DeskIO: the desk screen's workers, the only code that talks to the gateway.
+
+Each worker posts a message with its result (tui.messages) instead of touching widgets,
+so the screen's handlers are the single place where state and display change.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.screen import Screen
+
+from tui.client import DeskApi, DeskError
+from tui.feed import Backoff, follow_events
+from tui.messages import Decided, HaltChanged, QueueLoaded, RequestFailed, StatusLoaded
+from tui.state import DeskState
+
+
+class DeskIO(Screen[None]):
+    def __init__(self, api: DeskApi, backoff: Backoff) -> None:
+        super().__init__()
+        self.api = api
+        self.backoff = backoff
+        self.state = DeskState()
+        self._queue_dirty = False
+        self._queue_loading = False
+
+    @work(exclusive=True, group="feed")
+    async def _follow_events(self) -> None:
+        await follow_events(self.api, self.post_message, self.backoff)
+
+    @work(exclusive=True, group="status")
+    async def load_status(self) -> None:
+        try:
+            self.post_message(StatusLoaded(await self.api.status()))
+        except DeskError as err:
+            self.post_message(RequestFailed("load the gateway status", err))
+
+    def request_queue(self) -> None:
+        """Ask for a fresh queue; bursts of events coalesce into one or two fetches."""
+        self._queue_dirty = True
+        if not self._queue_loading:
+            self._queue_loading = True
+            self._load_queue()
+
+    @work(exclusive=True, group="queue")
+    async def _load_queue(self) -> None:
+        try:
+            while self._queue_dirty:
+                self._queue_dirty = False
+                epoch = self.state.feed_epoch
+                try:
+                    orders = await self.api.pending_orders()
+                except DeskError as err:
+                    self.post_message(RequestFailed("load the pending queue", err))
+                    return
+                self.post_message(QueueLoaded(orders.orders, epoch))
+        finally:
+            self._queue_loading = False
+
+    # Decisions are not exclusive: cancelling a POST in flight would leave its outcome unknown.
+    @work(group="decisions")
+    async def _send_approve(self, order_id: str, version: int) -> None:
+        try:
+            self.post_message(Decided(await self.api.approve(order_id, version), "approved"))
+        except DeskError as err:
+            self.post_message(RequestFailed(f"approve order {order_id}", err, order_id))
+
+    @work(group="decisions")
+    async def _send_deny(self, order_id: str, reason: str, version: int) -> None:
+        try:
+            self.post_message(Decided(await self.api.deny(order_id, reason, version), "denied"))
+        except DeskError as err:
+            self.post_message(RequestFailed(f"deny order {order_id}", err, order_id))
+
+    @work(group="halt")
+    async def _send_halt(self, halt: bool, reason: str) -> None:
+        try:
+            result = await (self.api.halt(reason) if halt else self.api.resume(reason))
+        except DeskError as err:
+            self.post_message(RequestFailed("halt trading" if halt else "resume trading", err))
+            return
+        self.post_message(HaltChanged(result))

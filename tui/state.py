@@ -1,0 +1,65 @@
+"""What the desk believes, and the one rule deciding whether an order may be acted on.
+
+Kept free of Textual so the rule is a plain function with plain tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from gateway.api.schemas import HaltOut, OrderOut
+
+
+@dataclass
+class DeskState:
+    """The desk's view of the gateway. Only the HTTP replies and the event stream change it."""
+
+    orders: list[OrderOut] = field(default_factory=list)
+    halt: HaltOut | None = None
+    feed_up: bool = False
+    # Bumped whenever the stream connects or drops, so a queue fetched before a drop
+    # cannot be mistaken for a fresh one.
+    feed_epoch: int = 0
+    queue_epoch: int = -1
+    in_flight: set[str] = field(default_factory=set)
+    # server clock minus local clock, learned from /v1/status, for honest countdowns.
+    clock_offset: timedelta = timedelta(0)
+
+    @property
+    def queue_fresh(self) -> bool:
+        """The queue was fetched while the current stream connection was up."""
+        return self.feed_up and self.queue_epoch == self.feed_epoch
+
+    def server_now(self, local_now: datetime | None = None) -> datetime:
+        return (local_now or datetime.now(UTC)) + self.clock_offset
+
+    def feed_changed(self, up: bool) -> None:
+        self.feed_up = up
+        self.feed_epoch += 1
+
+    def find(self, order_id: str) -> OrderOut | None:
+        return next((o for o in self.orders if o.id == order_id), None)
+
+    def set_orders(self, orders: list[OrderOut], epoch: int) -> None:
+        # Soonest expiry first: those are the decisions that cannot wait.
+        self.orders = sorted(orders, key=lambda o: (o.expires_at, o.created_at, o.id))
+        self.queue_epoch = epoch
+
+    def drop(self, order_id: str) -> None:
+        self.orders = [o for o in self.orders if o.id != order_id]
+
+    def blocked_reason(self, order: OrderOut, local_now: datetime | None = None) -> str | None:
+        """Why this order may not be approved or denied right now, or None if it may."""
+        if not self.feed_up:
+            return (
+                "Disconnected from the gateway's event stream, so this queue may be stale. "
+                "Wait for the desk to reconnect (the banner clears), then decide."
+            )
+        if not self.queue_fresh:
+            return "The queue is being refreshed after reconnecting; try again in a moment."
+        if order.id in self.in_flight:
+            return "A decision on this order is already on its way; wait for the gateway's reply."
+        if order.expires_at <= self.server_now(local_now):
+            return "This order has expired; the gateway will no longer accept a decision on it."
+        return None

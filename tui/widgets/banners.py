@@ -1,0 +1,28 @@
+"""Banners across the top of the desk: halted trading, and a lost event stream."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from gateway.api.schemas import HaltOut
+from tui.format import halt_line
+
+
+class HaltBanner(Static):
+    """Hidden unless halted; when shown it is red, bold and above everything else."""
+
+    def show(self, halt: HaltOut | None) -> None:
+        halted = halt is not None and halt.halted
+        self.display = halted
+        if halt is not None and halted:
+            self.update(Text(halt_line(halt)))  # Text: a reason is never markup
+
+
+class FeedBanner(Static):
+    """Says plainly that the desk is not live, and why; hidden while connected."""
+
+    def show(self, text: str | None) -> None:
+        self.display = text is not None
+        if text is not None:
+            self.update(Text(text))
