@@ -134,10 +134,15 @@ def resume(args: argparse.Namespace) -> int:
 
 def positions(args: argparse.Namespace) -> int:
     data = Api(args.url, args.token).call("GET", "/v1/positions")
-    lines = [f"{p['symbol']:<10} qty {p['quantity']:>14}  avg {p['average_price'] or '-':>12}  "
-             f"realized {p['realized_pnl']:>12}  unrealized {p['unrealized_pnl'] or '-':>12}"
+    def money(text: str | None, places: int = 2) -> str:
+        return fmt(None if text is None else parse_decimal(text), places)
+
+    lines = [f"{p['symbol']:<10} qty {p['quantity']:>14}  avg {money(p['average_price']):>12}  "
+             f"realized {money(p['realized_pnl']):>10}  "
+             f"unrealized {money(p['unrealized_pnl']):>10}"
              for p in data["positions"]] or ["no positions"]
-    lines.append(f"total realized {data['realized_pnl']}  unrealized {data['unrealized_pnl']}")
+    lines.append(f"total realized {money(data['realized_pnl'])}  "
+                 f"unrealized {money(data['unrealized_pnl'])}  (rounded for display)")
     emit(args.json, data, "\n".join(lines))
     return 0
 

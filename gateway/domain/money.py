@@ -62,9 +62,13 @@ def to_text(value: Decimal) -> str:
     return text
 
 
-def fmt(value: Decimal | None) -> str:
-    """For people: canonical text, or "-" for no value."""
-    return "-" if value is None else to_text(value)
+def fmt(value: Decimal | None, places: int | None = None) -> str:
+    """For people: canonical text, or "-" for no value; `places` rounds for display only."""
+    if value is None:
+        return "-"
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    return to_text(value)
 
 
 # Amounts carry up to 38 digits and a product of two up to 76: Decimal's default 28-digit
