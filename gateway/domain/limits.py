@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .money import parse_decimal
+from .quarantine_limits import QuarantineLimits
 
 Amount = Annotated[Decimal, BeforeValidator(parse_decimal)]
 PositiveAmount = Annotated[Amount, Field(gt=0)]
@@ -49,15 +50,67 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+OrderTypeName = Literal["limit", "market"]
+SideName = Literal["buy", "sell"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+EndTime = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+
+
+class TradingWindow(Frozen):
+    """When a symbol may trade, in UTC. Outside it every order is refused."""
+
+    days: list[Weekday] = Field(min_length=1)
+    """Weekdays on which trading is allowed."""
+
+    start: ClockTime = "00:00"
+    """Opening time, UTC, inclusive."""
+
+    end: EndTime = "24:00"
+    """Closing time, UTC, exclusive; "24:00" means the end of the day."""
+
+
+class Throttle(Frozen):
+    """How many proposals may arrive in a rolling window (refused ones count too)."""
+
+    window_seconds: StrictInt = Field(default=60, gt=0, le=3600)
+    """Length of the rolling window."""
+
+    max_proposals: StrictInt | None = Field(default=None, gt=0)
+    """Across all producers."""
+
+    max_proposals_per_producer: StrictInt | None = Field(default=None, gt=0)
+    """For each producer on its own."""
+
+
 class SymbolLimits(Frozen):
     """Limits of one allowlisted symbol. A symbol absent from `symbols` is not tradable."""
 
     max_position: PositiveAmount
-    """Largest absolute position in base units, counting every pending and open order."""
+    """Largest absolute position in base units, long or short, counting every pending and
+    open order as if it filled."""
+
+    max_position_notional: PositiveAmount | None = None
+    """The same worst-case position valued at the reference price, in the quote currency."""
 
     max_order_notional: PositiveAmount | None = None
     """Per-order notional cap for this symbol (quote currency); the tighter of this and the
     global cap applies."""
+
+    min_quantity: PositiveAmount | None = None
+    """Smallest order quantity in base units."""
+
+    max_quantity: PositiveAmount | None = None
+    """Largest order quantity in base units."""
+
+    order_types: list[OrderTypeName] | None = None
+    """Order types allowed for this symbol; absent, the global list applies."""
+
+    reduce_only: bool = False
+    """Only orders that shrink an existing position pass."""
+
+    trading_window: TradingWindow | None = None
+    """When this symbol may trade; absent, at any time."""
 
 
 class Limits(Frozen):
@@ -74,6 +127,62 @@ class Limits(Frozen):
 
     symbols: dict[Symbol, SymbolLimits] = Field(min_length=1)
     """The symbol allowlist and each symbol's own limits."""
+
+    order_types: list[OrderTypeName] = Field(default=["limit"], min_length=1)
+    """Order types allowed. Market orders also fail the price collar, which cannot bound
+    them; allow them only knowingly."""
+
+    sides: list[SideName] = Field(default=["buy", "sell"], min_length=1)
+    """Sides allowed (e.g. only `sell` while winding a book down)."""
+
+    price_collar_bps: PositiveAmount = Decimal(100)
+    """Largest distance of a limit price from the reference price, in basis points."""
+
+    max_price_age_seconds: StrictInt = Field(default=10, gt=0, le=3600)
+    """A reference price older than this is stale: every order is refused (fail closed)."""
+
+    max_gross_exposure: PositiveAmount | None = None
+    """Sum over symbols of |worst-case position| x reference price, quote currency."""
+
+    quarantine: QuarantineLimits = QuarantineLimits()
+    """When a producer's behaviour suspends it automatically (see quarantine_limits.py)."""
+
+    max_net_exposure: PositiveAmount | None = None
+    """|Sum over symbols of worst-case signed position x reference price|, quote currency."""
+
+    max_open_orders: StrictInt | None = Field(default=None, gt=0)
+    """Pending, approved and open orders across all producers."""
+
+    max_open_orders_per_producer: StrictInt | None = Field(default=None, gt=0)
+    """Pending, approved and open orders of one producer."""
+
+    daily_loss_limit: PositiveAmount | None = None
+    """Loss since the session start (realized + unrealized) at which new risk is refused and
+    trading halts automatically."""
+
+    max_drawdown: PositiveAmount | None = None
+    """Fall from the session's equity peak at which new risk is refused and trading halts."""
+
+    session_start_utc: ClockTime = "00:00"
+    """When the daily loss and drawdown session begins, UTC."""
+
+    throttle: Throttle = Throttle()
+    """Proposal rate limits."""
+
+    duplicate_window_seconds: StrictInt = Field(default=10, ge=0, le=3600)
+    """The same producer, symbol, side and quantity again within this many seconds is
+    refused, unless the proposal carries its own idempotency key. 0 turns it off."""
+
+    reduce_only: bool = False
+    """Only orders that shrink an existing position pass, on every symbol."""
+
+    dual_approval_notional: PositiveAmount | None = None
+    """Orders whose notional exceeds this (quote currency) need two different operators to
+    approve; absent, one approval suffices."""
+
+    bar_own_principal_approval: bool = False
+    """When true, the human principal who answers for a producer may not approve (nor be
+    the second approver of) that producer's orders."""
 
 
 class LimitsError(ValueError):

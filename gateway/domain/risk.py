@@ -1,11 +1,19 @@
-"""The risk picture a check sees: positions plus the worst case of every reserving order."""
+"""What a check sees: positions, the worst case of every reserving order, reference prices
+with their age, the venue's rules, recent activity and the session's PnL.
+
+The shell builds one snapshot per write batch (under the database lock) and narrows it per
+proposal; the checks stay pure.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from .markets import Market
 from .orders import Side
 
 ZERO = Decimal(0)
@@ -19,6 +27,47 @@ class Reservation:
     symbol: str
     side: Side
     remaining: Decimal
+    producer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentOrder:
+    """A recent proposal of the producer being checked (for the duplicate guard)."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    created_at: datetime
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Worst-case exposure across symbols: gross, and net if every long (or every short)
+    side filled. `unpriced` are held symbols without a reference price (exposure unknown)."""
+
+    gross: Decimal = ZERO
+    net_long: Decimal = ZERO
+    net_short: Decimal = ZERO
+    unpriced: frozenset[str] = frozenset()
+
+    def net(self) -> Decimal:
+        return max(abs(self.net_long), abs(self.net_short))
+
+
+def _contribution(long_: Decimal, short: Decimal, ref: Decimal | None,
+                  symbol: str) -> Exposure:
+    if long_ == 0 and short == 0:
+        return Exposure()
+    if ref is None:
+        return Exposure(unpriced=frozenset({symbol}))
+    return Exposure(max(abs(long_), abs(short)) * ref, long_ * ref, short * ref)
+
+
+def _plus(a: Exposure, b: Exposure, sign: int = 1) -> Exposure:
+    unpriced = a.unpriced | b.unpriced if sign > 0 else a.unpriced - b.unpriced
+    return Exposure(a.gross + sign * b.gross, a.net_long + sign * b.net_long,
+                    a.net_short + sign * b.net_short, unpriced)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +76,18 @@ class RiskSnapshot:
     reserved_buy: Mapping[str, Decimal] = field(default_factory=dict)
     reserved_sell: Mapping[str, Decimal] = field(default_factory=dict)
     reference_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    price_times: Mapping[str, datetime] = field(default_factory=dict)
+    markets: Mapping[str, Market] = field(default_factory=dict)
+    now: datetime | None = None
+    open_orders: int = 0
+    open_by_producer: Mapping[str, int] = field(default_factory=dict)
+    recent_proposals: int = 0
+    recent_by_producer: Mapping[str, int] = field(default_factory=dict)
+    recent_orders: tuple[RecentOrder, ...] = ()
+    session_pnl: Decimal | None = None
+    drawdown: Decimal | None = None
+    # Running totals kept in step by with_reservation; None: computed on demand.
+    exposure_totals: Exposure | None = None
 
     @classmethod
     def build(
@@ -34,13 +95,19 @@ class RiskSnapshot:
         positions: Mapping[str, Decimal],
         reservations: Iterable[Reservation],
         reference_prices: Mapping[str, Decimal],
+        **context: Any,
     ) -> RiskSnapshot:
         buy: dict[str, Decimal] = {}
         sell: dict[str, Decimal] = {}
+        by_producer: dict[str, int] = {}
+        count = 0
         for r in reservations:
             book = buy if r.side is Side.BUY else sell
             book[r.symbol] = book.get(r.symbol, ZERO) + r.remaining
-        return cls(dict(positions), buy, sell, dict(reference_prices))
+            by_producer[r.producer] = by_producer.get(r.producer, 0) + 1
+            count += 1
+        return cls(dict(positions), buy, sell, dict(reference_prices), open_orders=count,
+                   open_by_producer=by_producer, **context)
 
     def position(self, symbol: str) -> Decimal:
         return self.positions.get(symbol, ZERO)
@@ -51,10 +118,60 @@ class RiskSnapshot:
             return self.position(symbol) + self.reserved_buy.get(symbol, ZERO) + quantity
         return self.position(symbol) - self.reserved_sell.get(symbol, ZERO) - quantity
 
+    def worst_long(self, symbol: str) -> Decimal:
+        return self.position(symbol) + self.reserved_buy.get(symbol, ZERO)
+
+    def worst_short(self, symbol: str) -> Decimal:
+        return self.position(symbol) - self.reserved_sell.get(symbol, ZERO)
+
+    def is_reducing(self, symbol: str, side: Side, quantity: Decimal) -> bool:
+        """True when the order, even if every same-side order fills first, only shrinks the
+        position toward zero without crossing it."""
+        pos = self.position(symbol)
+        after = self.worst_case_after(symbol, side, quantity)
+        if side is Side.BUY:
+            return pos < 0 and after <= 0
+        return pos > 0 and after >= 0
+
+    def symbols(self) -> set[str]:
+        return set(self.positions) | set(self.reserved_buy) | set(self.reserved_sell)
+
+    def contribution(self, symbol: str) -> Exposure:
+        return _contribution(self.worst_long(symbol), self.worst_short(symbol),
+                             self.reference_prices.get(symbol), symbol)
+
+    def exposure(self) -> Exposure:
+        """Totals over every symbol (O(1) when kept in step, O(symbols) otherwise)."""
+        if self.exposure_totals is not None:
+            return self.exposure_totals
+        total = Exposure()
+        for symbol in self.symbols():
+            total = _plus(total, self.contribution(symbol))
+        return total
+
+    def with_exposure(self) -> RiskSnapshot:
+        """This snapshot with its exposure totals computed once, to be kept in step."""
+        return replace(self, exposure_totals=self.exposure())
+
     def with_reservation(self, r: Reservation, sign: int = 1) -> RiskSnapshot:
         """A snapshot with `r` added (sign=1) or taken away (sign=-1)."""
         book = dict(self.reserved_buy if r.side is Side.BUY else self.reserved_sell)
         book[r.symbol] = book.get(r.symbol, ZERO) + sign * r.remaining
-        if r.side is Side.BUY:
-            return RiskSnapshot(self.positions, book, self.reserved_sell, self.reference_prices)
-        return RiskSnapshot(self.positions, self.reserved_buy, book, self.reference_prices)
+        by_producer = dict(self.open_by_producer)
+        by_producer[r.producer] = by_producer.get(r.producer, 0) + sign
+        changes: dict[str, object] = {
+            "reserved_buy" if r.side is Side.BUY else "reserved_sell": book,
+            "open_orders": self.open_orders + sign, "open_by_producer": by_producer,
+        }
+        after = replace(self, **changes)  # type: ignore[arg-type]
+        if self.exposure_totals is not None:
+            totals = _plus(self.exposure_totals, self.contribution(r.symbol), -1)
+            after = replace(after, exposure_totals=_plus(totals, after.contribution(r.symbol)))
+        return after
+
+    def with_proposal_counted(self, producer: str) -> RiskSnapshot:
+        """Throttle counts after one more proposal from `producer` (passing or not)."""
+        by_producer = dict(self.recent_by_producer)
+        by_producer[producer] = by_producer.get(producer, 0) + 1
+        return replace(self, recent_proposals=self.recent_proposals + 1,
+                       recent_by_producer=by_producer)

@@ -11,7 +11,7 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 def new_order_id(now: datetime) -> str:
     millis = int(now.timestamp() * 1000)
     stamp = "".join(_ALPHABET[(millis >> (5 * i)) & 31] for i in reversed(range(10)))
-    rand = "".join(secrets.choice(_ALPHABET) for _ in range(14))
+    rand = "".join(_ALPHABET[b & 31] for b in secrets.token_bytes(14))
     return f"ord_{stamp}{rand}"
 
 

@@ -1,4 +1,4 @@
-"""Intake: decide (pure), then persist the order with its audit records in one transaction."""
+"""Intake: decide (pure), then buffer the order and its audit records for the batch commit."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ from datetime import timedelta
 
 from gateway.adapters.store import orders_repo
 from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.checks import ALL_CHECKS
+from gateway.domain.checks.producer_scope import RATE_WINDOW_SECONDS, ProducerScope, scope_checks
 from gateway.domain.decision import Decision
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState, Proposal
 from gateway.domain.policy import evaluate
-from gateway.domain.risk import Reservation
+from gateway.domain.risk import RecentOrder, Reservation
 
+from .authn import Quarantined, SignatureRefused
 from .errors import Conflict, HaltedError, LimitRejected
 from .ids import client_order_id, new_order_id
+from .nonces import NonceClaim
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +43,47 @@ def _same_payload(order: Order, p: Proposal) -> bool:
     )
 
 
-def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str) -> IntakeResult:
+def _existing(uow: UnitOfWork, p: Proposal) -> Order | None:
+    assert p.idempotency_key is not None
+    found = uow.find_new(p.producer, p.idempotency_key)
+    if found is not None or not uow.may_know_key(p.producer, p.idempotency_key):
+        return found
+    return orders_repo.find_by_idempotency_key(uow.conn, p.producer, p.idempotency_key)
+
+
+class ProposalJob:
+    """The writer job for one proposal, against the limits in force in its transaction.
+
+    It exposes its idempotency key so the writer can probe every key of a batch in one
+    query instead of one per proposal."""
+
+    buffered = True
+
+    def __init__(self, p: Proposal, scope: ProducerScope | None = None,
+                 nonce: NonceClaim | None = None) -> None:
+        self.proposal = p
+        self.scope = scope
+        self.nonce = nonce
+        self.idempotency = (p.producer, p.idempotency_key) if p.idempotency_key else None
+        self.nonce_probe = nonce.nonce_probe if nonce is not None else None
+
+    def __call__(self, uow: UnitOfWork) -> IntakeResult:
+        if self.nonce is not None and not self.nonce(uow):
+            raise SignatureRefused("nonce already used (a replayed request): send a new nonce "
+                                   "with every request", "replay", self.proposal.producer)
+        return propose(uow, self.proposal, *uow.limits(), scope=self.scope)
+
+
+def proposal_job(p: Proposal, scope: ProducerScope | None = None,
+                 nonce: NonceClaim | None = None) -> ProposalJob:
+    return ProposalJob(p, scope, nonce)
+
+
+def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
+            scope: ProducerScope | None = None) -> IntakeResult:
     actor = f"producer:{p.producer}"
     if p.idempotency_key is not None:
-        existing = orders_repo.find_by_idempotency_key(uow.conn, p.producer, p.idempotency_key)
+        existing = _existing(uow, p)
         if existing is not None:
             if _same_payload(existing, p):
                 return IntakeResult(existing, None, replayed=True)
@@ -50,13 +91,21 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str) -
                 f"idempotency key {p.idempotency_key!r} was used for order {existing.id} with a "
                 "different payload; use a new key for a new order"
             )
+    if p.producer in uow.inactive_producers():
+        # Authentication may have cached "active" for a moment; the transaction has the truth.
+        raise Quarantined(f"producer {p.producer} is suspended: an operator must reinstate it "
+                          f"(`gateway producers reinstate {p.producer}`)")
     if uow.halt.halted:
         # Returned, not raised: raising would roll back the audit record of the refusal too.
         uow.audit.append(uow.now, "proposal.refused_halted", actor, reason=uow.halt.reason,
                          payload=_proposal_payload(p))
         return IntakeResult(None, None, halted_reason=uow.halt.reason or "halted")
 
-    decision = evaluate(p, limits, uow.snapshot())
+    rules = ALL_CHECKS
+    if scope is not None:
+        # The producer's own scope applies on top of the global limits.
+        rules = ALL_CHECKS + scope_checks(scope, uow.recent_count(p.producer, RATE_WINDOW_SECONDS))
+    decision = evaluate(p, limits, uow.snapshot_for(p, limits), rules)
     order_id = new_order_id(uow.now)
     passed = decision.passed
     order = Order(
@@ -69,14 +118,17 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str) -
         reason=None if passed else decision.summary(), limits_version=limits_version,
         rationale=p.rationale, confidence=p.confidence, decided_at=None if passed else uow.now,
     )
-    orders_repo.insert_order(uow.conn, order, decision.checks)
+    checks = [c.as_dict() for c in decision.checks]
+    uow.add_order(order, orders_repo.encode_check_dicts(checks))
+    uow.record_proposal(p.producer, RecentOrder(p.symbol, p.side, p.quantity, uow.now,
+                                                p.idempotency_key))
     uow.audit.append(
         uow.now, "order.proposed", actor, order_id=order_id,
         payload={**_proposal_payload(p), "limits_version": limits_version,
-                 "checks": [c.as_dict() for c in decision.checks]},
+                 "checks": checks},
     )
     if passed:
-        uow.reserve(Reservation(order_id, p.symbol, p.side, p.quantity))
+        uow.reserve(Reservation(order_id, p.symbol, p.side, p.quantity, p.producer))
         uow.audit.append(uow.now, "order.queued", "system:intake", order_id=order_id,
                          payload={"expires_at": order.expires_at})
     else:

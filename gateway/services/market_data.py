@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from gateway.domain.markets import Market, MarketData
 from gateway.ports.exchange import Exchange, Ticker, VenueError
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,14 @@ log = logging.getLogger(__name__)
 class PriceBook:
     def __init__(self) -> None:
         self._tickers: dict[str, Ticker] = {}
+        self.markets: dict[str, Market] = {}
+
+    def view(self) -> MarketData:
+        """One consistent view for a write batch: mids, when observed, the venue's rules."""
+        tickers = dict(self._tickers)
+        return MarketData(prices={s: (t.bid + t.ask) / 2 for s, t in tickers.items()},
+                          observed_at={s: t.timestamp for s, t in tickers.items()},
+                          markets=self.markets)
 
     def update(self, ticker: Ticker) -> None:
         self._tickers[ticker.symbol] = ticker

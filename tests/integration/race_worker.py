@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.writer import execute_batch
 from gateway.domain.limits import parse_limits
+from gateway.domain.markets import Market, MarketData
 from gateway.domain.orders import OrderType, Proposal, Side
 from gateway.ports.clock import SystemClock
 from gateway.services import intake
@@ -20,6 +22,13 @@ QTY = Decimal("0.1")  # exactly five fit under max_position 0.5
 ATTEMPTS_PER_WORKER = 3
 
 
+def market() -> MarketData:
+    now = datetime.now(UTC)
+    rules = Market("BTC/USDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.0001"),
+                   Decimal("0.0001"), Decimal("5"))
+    return MarketData({"BTC/USDT": Decimal("40000")}, {"BTC/USDT": now}, {"BTC/USDT": rules})
+
+
 def propose_many(url: str, worker: int) -> None:
     engine = make_engine(url)
     limits, version = parse_limits(LIMITS)
@@ -28,7 +37,7 @@ def propose_many(url: str, worker: int) -> None:
             p = Proposal(producer=f"bot{worker}", symbol="BTC/USDT", side=Side.BUY,
                          type=OrderType.LIMIT, quantity=QTY, limit_price=Decimal("40000"),
                          idempotency_key=f"w{worker}-{i}")
-            [(_, error)] = execute_batch(engine, SystemClock(), {}, [
+            [(_, error)] = execute_batch(engine, SystemClock(), market(), [
                 lambda uow, p=p: intake.propose(uow, p, limits, version)])
             assert error is None, error
     finally:

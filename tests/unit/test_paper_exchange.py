@@ -277,7 +277,7 @@ async def test_cancel_of_an_order_that_is_no_longer_open_is_refused(clock: FakeC
 @pytest.mark.parametrize(
     ("request_", "reason"),
     [
-        (limit("x", Side.BUY, "0.01", Decimal("90000"), symbol="DOGE/USDT"), "unknown symbol"),
+        (limit("x", Side.BUY, "0.01", Decimal("90000"), symbol="PEPE/USDT"), "unknown symbol"),
         (limit("x", Side.BUY, "0.000001", Decimal("90000")), "below the minimum"),
         (limit("x", Side.BUY, "0.000015", Decimal("90000")), "not a multiple of 0.00001"),
         (limit("x", Side.BUY, "0.01", Decimal("90000.005")), "not a multiple of 0.01"),

@@ -6,15 +6,18 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from gateway.domain.decision import CheckResult
 from gateway.domain.orders import RESERVING_STATES, Order, OrderState, OrderType, Side
 from gateway.domain.risk import Reservation
 
 from .tables import orders
+
+if TYPE_CHECKING:
+    from .uow import UnitOfWork
 
 _FIELDS = (
     "id", "producer", "symbol", "quantity", "limit_price", "version", "created_at",
@@ -52,11 +55,38 @@ def _values(order: Order) -> dict[str, Any]:
 
 
 def encode_checks(checks: Iterable[CheckResult]) -> str:
-    return json.dumps([c.as_dict() for c in checks], separators=(",", ":"))
+    return encode_check_dicts([c.as_dict() for c in checks])
+
+
+def encode_check_dicts(checks: list[dict[str, Any]]) -> str:
+    return json.dumps(checks, separators=(",", ":"))
+
+
+def known_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (producer, idempotency key) pairs already have an order: one query a batch."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    # Both columns constrained, so the (producer, idempotency_key) unique index serves it.
+    rows = conn.execute(select(orders.c.producer, orders.c.idempotency_key).where(
+        orders.c.producer.in_({p for p, _ in wanted}),
+        orders.c.idempotency_key.in_({k for _, k in wanted})))
+    return {(r.producer, r.idempotency_key) for r in rows} & wanted
+
+
+_INSERT = insert(orders)  # built once: rebuilding a 27-column insert per order is costly
 
 
 def insert_order(conn: Connection, order: Order, checks: Sequence[CheckResult]) -> None:
-    conn.execute(insert(orders).values(**_values(order), checks=encode_checks(checks)))
+    conn.execute(_INSERT, [{**_values(order), "checks": encode_checks(checks), "claimed_by": None}])
+
+
+def flush_inserts(conn: Connection, uow: UnitOfWork) -> None:
+    """Insert the batch's buffered new orders in one round trip."""
+    if uow.new_orders:
+        conn.execute(_INSERT, [{**_values(o), "checks": c, "claimed_by": None}
+                               for o, c in uow.new_orders])
+        uow.new_orders.clear()
 
 
 def update_order(
@@ -93,11 +123,24 @@ def get_order(conn: Connection, order_id: str, for_update: bool = False) -> Orde
     return None if row is None else order_from_row(row)
 
 
+# Built once with bind parameters: SQLAlchemy then reuses the compiled statement, which is
+# most of the cost of a probe on the intake path.
+_BY_KEY = select(orders.c.id).where(orders.c.producer == bindparam("producer"),
+                                    orders.c.idempotency_key == bindparam("key"))
+
+
 def find_by_idempotency_key(conn: Connection, producer: str, key: str) -> Order | None:
-    row = conn.execute(
-        select(orders).where(orders.c.producer == producer, orders.c.idempotency_key == key)
-    ).first()
-    return None if row is None else order_from_row(row)
+    # Existence first (an index probe); the full row only for a real replay.
+    found = conn.execute(_BY_KEY, {"producer": producer, "key": key}).first()
+    return None if found is None else get_order(conn, found.id)
+
+
+def expired_pending(conn: Connection, now: datetime) -> list[Order]:
+    rows = conn.execute(
+        select(orders).where(orders.c.state == OrderState.PENDING_APPROVAL.value,
+                             orders.c.expires_at <= now)
+    )
+    return [order_from_row(r) for r in rows]
 
 
 def orders_in_states(
@@ -116,11 +159,12 @@ def orders_in_states(
 def reservations(conn: Connection) -> list[Reservation]:
     rows = conn.execute(
         select(orders.c.id, orders.c.symbol, orders.c.side, orders.c.quantity,
-               orders.c.filled_quantity)
+               orders.c.filled_quantity, orders.c.producer)
         .where(orders.c.state.in_([s.value for s in RESERVING_STATES]))
     )
     return [
-        Reservation(r.id, r.symbol, Side(r.side), Decimal(r.quantity) - Decimal(r.filled_quantity))
+        Reservation(r.id, r.symbol, Side(r.side), Decimal(r.quantity) - Decimal(r.filled_quantity),
+                    r.producer)
         for r in rows
     ]
 

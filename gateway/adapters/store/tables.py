@@ -83,6 +83,8 @@ orders = Table(
     Column("checks", Text, nullable=False, default="[]"),
     UniqueConstraint("producer", "idempotency_key", name="uq_orders_producer_idem"),
     Index("ix_orders_state", "state"),
+    Index("ix_orders_state_expires", "state", "expires_at"),
+    Index("ix_orders_created", "created_at"),
     Index("ix_orders_producer_created", "producer", "created_at"),
 )
 
@@ -132,6 +134,19 @@ principals = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False),  # active | suspended | revoked
     Column("created_at", UtcDateTime, nullable=False),
+    # Producers only: the HMAC key id and secret their requests are signed with, and scope.
+    Column("key_id", String(40), unique=True),
+    Column("secret", String(128)),
+    Column("scope", Text),  # JSON: symbols, max_notional, rate_per_minute
+)
+
+# Request nonces seen in the last minute: the unique key refuses a replay in every process.
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("key_id", String(40), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
 
 # One row (id=1). Every write transaction locks it first: the single point that makes limit
@@ -144,4 +159,21 @@ gateway_state = Table(
     Column("halt_reason", Text),
     Column("halt_actor", String(96)),
     Column("halt_since", UtcDateTime),
+    Column("limits_version", String(32)),  # the limits in force (a row of limits_versions)
+    # The daily-loss session: where it started and the figures it is measured from.
+    Column("session_start", UtcDateTime),
+    Column("session_realized_base", Money),
+    Column("session_unrealized_base", Money),
+    Column("session_equity_peak", Money),
+)
+
+# Every limits file ever put in force: the active one is gateway_state.limits_version, read
+# under the lock in every write transaction, so all processes apply the same limits.
+limits_versions = Table(
+    "limits_versions",
+    metadata,
+    Column("version", String(32), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("installed_at", UtcDateTime, nullable=False),
+    Column("installed_by", String(96), nullable=False),
 )

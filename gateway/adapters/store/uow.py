@@ -1,19 +1,31 @@
-"""The unit of work one job sees: a locked transaction, the audit appender, the time."""
+"""The unit of work one job sees: a locked transaction, the audit appender, the time, the
+limits in force, and the risk picture (cached between batches while nobody else writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from gateway.domain.risk import Reservation, RiskSnapshot
+from gateway.domain.limits import Limits
+from gateway.domain.markets import MarketData
+from gateway.domain.orders import Order, Proposal
+from gateway.domain.positions import Position
+from gateway.domain.risk import RecentOrder, Reservation, RiskSnapshot
+from gateway.domain.session import SessionBase, session_figures
 
 from . import orders_repo, positions_repo
+from .activity import ActivityLog
 from .audit import AuditAppender
-from .tables import gateway_state
+from .tables import gateway_state, orders, principals
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,53 +36,187 @@ class HaltState:
     since: datetime | None = None
 
 
-def lock_state(conn: Connection) -> HaltState:
+@dataclass(frozen=True, slots=True)
+class GatewayState:
+    halt: HaltState
+    limits_version: str | None
+    session: SessionBase | None
+
+
+def lock_state(conn: Connection) -> GatewayState:
     """Lock the gateway's one state row. On SQLite BEGIN IMMEDIATE already holds the lock."""
     row = conn.execute(
         select(gateway_state).where(gateway_state.c.id == 1).with_for_update()
     ).first()
     if row is None:
         raise RuntimeError("gateway_state row missing: run `gateway db upgrade`")
-    since = row.halt_since
-    if since is not None and since.tzinfo is None:
-        from datetime import UTC
+    halt = HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since))
+    session = None
+    if row.session_start is not None:
+        session = SessionBase(_utc(row.session_start), row.session_realized_base,  # type: ignore[arg-type]
+                              row.session_unrealized_base, row.session_equity_peak)
+    return GatewayState(halt, row.limits_version, session)
 
-        since = since.replace(tzinfo=UTC)
-    return HaltState(bool(row.halted), row.halt_reason, row.halt_actor, since)
+
+@dataclass
+class BatchCache:
+    """Kept by the writer between batches; valid only while the audit head is the one this
+    process left (every committed change appends to the audit trail)."""
+
+    head_seq: int | None = None
+    nonces_pruned_at: datetime | None = None
+    snapshot: RiskSnapshot | None = None
+    positions: dict[str, Position] | None = None
+    activity: ActivityLog | None = None
+
+    def clear(self) -> None:
+        self.snapshot = self.positions = self.activity = None
 
 
+
+
+@dataclass
 class UnitOfWork:
-    def __init__(
-        self,
-        conn: Connection,
-        audit: AuditAppender,
-        now: datetime,
-        halt: HaltState,
-        prices: Mapping[str, Decimal],
-    ) -> None:
-        self.conn = conn
-        self.audit = audit
-        self.now = now
-        self.halt = halt
-        self.prices = prices
-        self._snapshot: RiskSnapshot | None = None
+    conn: Connection
+    audit: AuditAppender
+    now: datetime
+    state: GatewayState
+    market: MarketData = field(default_factory=MarketData)
+    cache: BatchCache = field(default_factory=BatchCache)
+    limits_source: Callable[[], tuple[Limits, str]] | None = None
+    _snapshot: RiskSnapshot | None = None
+    # Orders proposed in this batch, inserted in one round trip before the commit (or before
+    # any job that reads orders directly).
+    new_orders: list[tuple[Order, str]] = field(default_factory=list)
+
+    def add_order(self, order: Order, checks_json: str) -> None:
+        self.new_orders.append((order, checks_json))
+
+    # Keys of this batch's proposals that already exist in the database (probed in one
+    # query before the jobs run); None when nobody probed, so every key must be looked up.
+    known_keys: set[tuple[str, str]] | None = None
+
+    _inactive: frozenset[str] | None = None
+    # Request nonces claimed in this batch (inserted with the batch), and which of the
+    # batch's nonces the database already holds (probed in one query before the jobs run).
+    new_nonces: list[dict[str, Any]] = field(default_factory=list)
+    known_nonces: set[tuple[str, str]] = field(default_factory=set)
+
+    def claim_nonce(self, key_id: str, nonce: str, expires_at: datetime) -> bool:
+        """Record a request nonce; False if it was seen before (a replayed request)."""
+        if (key_id, nonce) in self.known_nonces or any(
+                n["key_id"] == key_id and n["nonce"] == nonce for n in self.new_nonces):
+            return False
+        self.new_nonces.append({"key_id": key_id, "nonce": nonce, "expires_at": expires_at})
+        return True
+
+    def inactive_producers(self) -> frozenset[str]:
+        """Producers not active as of this transaction (one small query a batch): a
+        suspension made by any process binds every process's very next batch."""
+        if self._inactive is None:
+            self._inactive = frozenset(self.conn.execute(
+                select(principals.c.name).where(principals.c.kind == "producer",
+                                                principals.c.status != "active")).scalars())
+        return self._inactive
+
+    def may_know_key(self, producer: str, key: str) -> bool:
+        return self.known_keys is None or (producer, key) in self.known_keys
+
+    def find_new(self, producer: str, key: str) -> Order | None:
+        for order, _ in reversed(self.new_orders):
+            if order.producer == producer and order.idempotency_key == key:
+                return order
+        return None
+
+    @property
+    def halt(self) -> HaltState:
+        return self.state.halt
+
+    @halt.setter
+    def halt(self, value: HaltState) -> None:
+        self.state = replace(self.state, halt=value)
+
+    @property
+    def prices(self) -> Mapping[str, Decimal]:
+        return self.market.prices
+
+    def limits(self) -> tuple[Limits, str]:
+        """The limits in force in this transaction (the version recorded in the state row)."""
+        if self.limits_source is None:
+            raise RuntimeError("no limits source: build the writer through gateway.bootstrap")
+        return self.limits_source()
+
+    def positions(self) -> dict[str, Position]:
+        if self.cache.positions is None:
+            self.cache.positions = positions_repo.load_positions(self.conn)
+        return self.cache.positions
 
     def snapshot(self) -> RiskSnapshot:
-        """Positions plus every reserving order, as of this transaction (loaded once a batch)."""
+        """Positions plus every reserving order, market data, the time and session PnL."""
         if self._snapshot is None:
-            positions = {s: p.quantity for s, p in positions_repo.load_positions(self.conn).items()}
-            self._snapshot = RiskSnapshot.build(
-                positions, orders_repo.reservations(self.conn), self.prices
-            )
+            core = self.cache.snapshot
+            if core is None:
+                positions = {s: p.quantity for s, p in self.positions().items()}
+                core = RiskSnapshot.build(positions, orders_repo.reservations(self.conn), {})
+            pnl, drawdown = session_figures(self.positions(), self.market.prices,
+                                            self.state.session)
+            # Exposure totals are recomputed once a batch (prices moved), then kept in step.
+            self._snapshot = replace(
+                core, reference_prices=self.market.prices, price_times=self.market.observed_at,
+                markets=self.market.markets, now=self.now, session_pnl=pnl, drawdown=drawdown,
+                exposure_totals=None).with_exposure()
+            self.cache.snapshot = self._snapshot
         return self._snapshot
+
+    def snapshot_for(self, p: Proposal, limits: Limits) -> RiskSnapshot:
+        """The snapshot narrowed to one proposal: throttle counts including it, and its
+        recent twins for the duplicate guard."""
+        snap = self.snapshot()
+        log = self.activity(limits)
+        if log is None:
+            return snap
+        total, mine = log.counts(self.now, p.producer)
+        return replace(snap, recent_proposals=total + 1,
+                       recent_by_producer={p.producer: mine + 1},
+                       recent_orders=log.recent_twins(self.now, p.producer, p.symbol, p.side,
+                                                      p.quantity))
+
+    def activity(self, limits: Limits) -> ActivityLog | None:
+        t = limits.throttle
+        if t.max_proposals is None and t.max_proposals_per_producer is None and (
+                limits.duplicate_window_seconds == 0):
+            return None
+        log = self.cache.activity
+        if log is None or not log.fits(t.window_seconds, limits.duplicate_window_seconds):
+            log = ActivityLog.load(self.conn, self.now, t.window_seconds,
+                                   limits.duplicate_window_seconds)
+            self.cache.activity = log
+        return log
+
+    def recent_count(self, producer: str, window_s: int) -> int:
+        """This producer's proposals in the last `window_s` seconds (for its own rate cap).
+        Bounded: the count stops one past anything a rate cap could allow."""
+        rows = self.conn.execute(
+            select(orders.c.id).where(orders.c.producer == producer,
+                                      orders.c.created_at > self.now - timedelta(seconds=window_s))
+            .limit(100_000)).all()
+        in_batch = sum(1 for o, _ in self.new_orders if o.producer == producer)
+        return len(rows) + in_batch
+
+    def record_proposal(self, producer: str, order: RecentOrder) -> None:
+        if self.cache.activity is not None:
+            self.cache.activity.add(producer, order)
 
     def reserve(self, reservation: Reservation) -> None:
         if self._snapshot is not None:
             self._snapshot = self._snapshot.with_reservation(reservation)
+            self.cache.snapshot = self._snapshot
 
     def invalidate(self) -> None:
-        """Something other than a new reservation changed the risk picture: reload on demand."""
+        """Positions or reservations changed other than by a new reservation: reload."""
         self._snapshot = None
+        self.cache.snapshot = None
+        self.cache.positions = None
 
     def set_halt(self, halt: HaltState) -> None:
         self.conn.execute(

@@ -2,8 +2,12 @@
 
 Every batch takes the database-wide write lock (BEGIN IMMEDIATE on SQLite, a row lock on
 PostgreSQL) before reading anything, so limit checks, reservations and the audit chain are
-atomic across threads and processes. Each job runs in a savepoint: one failing job rolls
-back alone. Callers get their result only after the commit is durable.
+atomic across threads and processes. Callers get their result only after the commit is
+durable.
+
+A job either writes directly (it then runs in a savepoint, so one failure rolls back alone)
+or is `buffered`: it only appends to the unit of work's buffers, which are flushed in one
+round trip per batch. A buffered job that raises has its buffers cut back to where it began.
 """
 
 from __future__ import annotations
@@ -20,18 +24,28 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from gateway.domain.limits import Limits
+from gateway.domain.markets import MarketData
 from gateway.ports.clock import Clock
 
+from . import nonces_repo, orders_repo
 from .audit import AuditAppender, read_head
-from .uow import UnitOfWork, lock_state
+from .uow import BatchCache, UnitOfWork, lock_state
 
 T = TypeVar("T")
 Job = Callable[[UnitOfWork], Any]
+LimitsSource = Callable[[Any, str | None], Callable[[], tuple[Limits, str]]]
 log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(Exception):
     """The database refused or lost a transaction; nothing in it was written."""
+
+
+def buffered(fn: Job) -> Job:
+    """Mark a job that writes only through the unit of work's buffers (no savepoint)."""
+    fn.buffered = True  # type: ignore[attr-defined]
+    return fn
 
 
 @dataclass
@@ -40,31 +54,68 @@ class _Item:
     future: Future[Any] = field(default_factory=Future)
 
 
+def _as_market(market: MarketData | Mapping[str, Decimal] | None) -> MarketData:
+    if market is None:
+        return MarketData()
+    if isinstance(market, MarketData):
+        return market
+    return MarketData(prices=dict(market))
+
+
 def execute_batch(
-    engine: Engine, clock: Clock, prices: Mapping[str, Decimal], jobs: list[Job]
+    engine: Engine,
+    clock: Clock,
+    market: MarketData | Mapping[str, Decimal] | None,
+    jobs: list[Job],
+    cache: BatchCache | None = None,
+    limits: LimitsSource | None = None,
 ) -> list[tuple[Any, BaseException | None]]:
     """Run jobs in one locked transaction; return (result, error) for each, after commit."""
+    cache = cache if cache is not None else BatchCache()
     outcomes: list[tuple[Any, BaseException | None]] = []
     with engine.connect() as conn, conn.begin():
-        halt = lock_state(conn)
-        uow = UnitOfWork(conn, AuditAppender(read_head(conn)), clock.now(), halt, prices)
+        state = lock_state(conn)
+        head = read_head(conn)
+        if cache.head_seq != head.seq:
+            cache.clear()  # someone else wrote since our last batch
+        uow = UnitOfWork(conn, AuditAppender(head), clock.now(), state, _as_market(market),
+                         cache, limits(conn, state.limits_version) if limits else None)
+        probes = [key for fn in jobs if (key := getattr(fn, "idempotency", None))]
+        uow.known_keys = orders_repo.known_keys(conn, probes)
+        uow.known_nonces = nonces_repo.known(
+            conn, [n for fn in jobs if (n := getattr(fn, "nonce_probe", None))])
         for fn in jobs:
-            mark = uow.audit.mark()
-            halt_before = uow.halt
-            savepoint = conn.begin_nested()
-            try:
-                result = fn(uow)
-            except Exception as exc:
-                savepoint.rollback()
-                uow.audit.reset(mark)
-                uow.halt = halt_before
-                uow.invalidate()
-                outcomes.append((None, exc))
-            else:
-                savepoint.commit()
-                outcomes.append((result, None))
+            outcomes.append(_run_job(conn, uow, fn))
+        orders_repo.flush_inserts(conn, uow)
+        nonces_repo.flush(conn, uow, cache)
         uow.audit.flush(conn)
+        cache.head_seq = uow.audit.head.seq
     return outcomes
+
+
+def _run_job(conn: Any, uow: UnitOfWork, fn: Job) -> tuple[Any, BaseException | None]:
+    mark = (uow.audit.mark(), len(uow.new_orders), uow.state)
+    nonce_mark = len(uow.new_nonces)
+    savepoint = None
+    if not getattr(fn, "buffered", False):
+        orders_repo.flush_inserts(conn, uow)  # a direct job must see this batch's orders
+        mark = (mark[0], 0, mark[2])
+        savepoint = conn.begin_nested()
+    try:
+        result = fn(uow)
+    except Exception as exc:
+        if savepoint is not None:
+            savepoint.rollback()
+        uow.audit.reset(mark[0])
+        del uow.new_orders[mark[1]:]
+        del uow.new_nonces[nonce_mark:]
+        uow.state = mark[2]
+        uow.invalidate()
+        uow.cache.activity = None
+        return None, exc
+    if savepoint is not None:
+        savepoint.commit()
+    return result, None
 
 
 class Writer:
@@ -72,16 +123,19 @@ class Writer:
         self,
         engine: Engine,
         clock: Clock,
-        prices: Callable[[], Mapping[str, Decimal]],
+        market: Callable[[], MarketData | Mapping[str, Decimal]],
         max_batch: int = 512,
+        limits: LimitsSource | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
-        self._prices = prices
+        self._market = market
+        self._limits = limits
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._cache = BatchCache()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Called (from the writer thread) after every committed batch."""
@@ -135,11 +189,11 @@ class Writer:
         if not batch:
             return
         try:
-            outcomes = execute_batch(
-                self._engine, self._clock, self._prices(), [i.fn for i in batch]
-            )
+            outcomes = execute_batch(self._engine, self._clock, self._market(),
+                                     [i.fn for i in batch], self._cache, self._limits)
         except Exception as exc:
             log.exception("write batch of %d failed", len(batch))
+            self._cache = BatchCache()
             failure = StoreUnavailable(f"database write failed: {type(exc).__name__}: {exc}")
             for item in batch:
                 item.future.set_exception(failure)

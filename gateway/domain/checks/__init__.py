@@ -8,18 +8,46 @@ from ..decision import CheckResult
 from ..limits import Limits
 from ..orders import Proposal
 from ..risk import RiskSnapshot
+from .duplicate import check_duplicate
+from .exposure import check_max_gross_exposure, check_max_net_exposure
 from .max_order_notional import check_max_order_notional
 from .max_position import check_max_position
+from .open_orders import check_max_open_orders, check_max_open_orders_per_producer
 from .order_shape import check_order_shape
+from .order_type_side import check_order_type_and_side
+from .position_notional import check_max_position_notional
+from .price_collar import check_price_collar
+from .quantity_bounds import check_quantity_bounds
+from .reduce_only import check_reduce_only
+from .session_loss import check_daily_loss, check_drawdown
 from .symbol_allowlist import check_symbol_allowlist
+from .throttle import check_throttle
+from .trading_window import check_trading_window
+from .venue_filters import check_venue_filters
 
 Check = Callable[[Proposal, Limits, RiskSnapshot], CheckResult]
 
+# The order people read them in: what the order is, when and where, its size, the book.
 ALL_CHECKS: tuple[Check, ...] = (
     check_symbol_allowlist,
     check_order_shape,
+    check_order_type_and_side,
+    check_trading_window,
+    check_quantity_bounds,
+    check_venue_filters,
+    check_price_collar,
     check_max_order_notional,
     check_max_position,
+    check_max_position_notional,
+    check_max_gross_exposure,
+    check_max_net_exposure,
+    check_max_open_orders,
+    check_max_open_orders_per_producer,
+    check_throttle,
+    check_duplicate,
+    check_reduce_only,
+    check_daily_loss,
+    check_drawdown,
 )
 
 __all__ = ["ALL_CHECKS", "Check"]

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from ..decision import CheckResult
+from ..limits import Limits
+from ..orders import Proposal
+from ..risk import RiskSnapshot
+from ._result import ok, refuse
+
+NAME = "order_type_and_side"
+
+
+def check_order_type_and_side(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    symbol_limits = limits.symbols.get(p.symbol)
+    types = (symbol_limits.order_types if symbol_limits and symbol_limits.order_types
+             else limits.order_types)
+    observed = f"{p.type.value} {p.side.value}"
+    if p.type.value not in types:
+        return refuse(NAME, observed, "|".join(types),
+                      f"{p.type.value} orders are not allowed here; send one of: "
+                      f"{', '.join(types)}")
+    if p.side.value not in limits.sides:
+        return refuse(NAME, observed, "|".join(limits.sides),
+                      f"{p.side.value} orders are not allowed now")
+    return ok(NAME, observed, "|".join(types), "order type and side allowed")

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from ..decision import CheckResult
+from ..limits import Limits
+from ..money import exact
+from ..orders import Proposal
+from ..risk import RiskSnapshot
+from ._result import ok, refuse
+from .pricing import order_price
+
+NAME = "venue_filters"
+
+
+@exact
+def check_venue_filters(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    market = snap.markets.get(p.symbol)
+    if market is None:
+        # Fail closed: without the venue's rules we cannot know the order is acceptable.
+        return refuse(NAME, p.symbol, None, "the venue's market rules for this symbol are "
+                      "not loaded; retry once the venue is reachable")
+    if p.quantity % market.amount_step != 0:
+        return refuse(NAME, p.quantity, market.amount_step,
+                      f"quantity must be a multiple of {market.amount_step:f}")
+    if p.quantity < market.min_amount:
+        return refuse(NAME, p.quantity, market.min_amount,
+                      f"quantity is below the venue minimum {market.min_amount:f}")
+    if p.limit_price is not None and p.limit_price % market.price_tick != 0:
+        return refuse(NAME, p.limit_price, market.price_tick,
+                      f"limit_price must be a multiple of the tick {market.price_tick:f}")
+    price = order_price(p, snap)
+    if price is not None and p.quantity * price < market.min_notional:
+        return refuse(NAME, p.quantity * price, market.min_notional,
+                      f"notional is below the venue minimum {market.min_notional:f}")
+    return ok(NAME, p.quantity, market.amount_step, "meets the venue's precision and minimums")
