@@ -24,7 +24,7 @@ class Settings:
     """GATEWAY_LIMITS: the limits file; default ./limits.yaml."""
 
     venue: str = field(default_factory=lambda: os.environ.get("GATEWAY_VENUE", "paper"))
-    """GATEWAY_VENUE: `paper` (embedded default)."""
+    """GATEWAY_VENUE: `paper` (embedded default) or `ccxt`."""
 
     paper_state: Path | None = field(default_factory=lambda: Path(os.environ.get(
         "GATEWAY_PAPER_STATE", "var/paper-venue.db")))
@@ -35,6 +35,37 @@ class Settings:
     unknown_grace_s: float = field(default_factory=lambda: float(os.environ.get(
         "GATEWAY_UNKNOWN_GRACE_S", "15")))
     """Seconds before another process's unsettled send is resolved by asking the venue."""
+
+    ccxt_exchange: str = field(default_factory=lambda: os.environ.get(
+        "GATEWAY_CCXT_EXCHANGE", "binance"))
+    """GATEWAY_CCXT_EXCHANGE: the ccxt exchange id when GATEWAY_VENUE=ccxt. Credentials come
+    from GATEWAY_CCXT_API_KEY / GATEWAY_CCXT_SECRET or GATEWAY_CCXT_SECRETS_FILE and are
+    read by the adapter only: they are never part of these settings."""
+
+    ccxt_sandbox: bool = field(default_factory=lambda: os.environ.get(
+        "GATEWAY_CCXT_SANDBOX", "0").lower() in ("1", "true", "yes"))
+    """GATEWAY_CCXT_SANDBOX: 1 to use the venue's sandbox / testnet."""
+
+    ccxt_api_url: str | None = field(default_factory=lambda: os.environ.get(
+        "GATEWAY_CCXT_API_URL") or None)
+    """GATEWAY_CCXT_API_URL: a base URL replacing the venue's API host (a local venue)."""
+
+    ccxt_timeout_ms: int = field(default_factory=lambda: int(os.environ.get(
+        "GATEWAY_CCXT_TIMEOUT_MS", "10000")))
+    """GATEWAY_CCXT_TIMEOUT_MS: per request; a send that times out has an unknown outcome."""
+
+    venue_down_s: float = field(default_factory=lambda: float(os.environ.get(
+        "GATEWAY_VENUE_DOWN_S", "60")))
+    """GATEWAY_VENUE_DOWN_S: after this long unreachable, trading halts and open orders are
+    cancelled as soon as the venue answers again."""
+
+    reconcile_s: float = field(default_factory=lambda: float(os.environ.get(
+        "GATEWAY_RECONCILE_S", "30")))
+    """GATEWAY_RECONCILE_S: how often open orders are compared with the venue's."""
+
+    reconcile_halt: bool = field(default_factory=lambda: os.environ.get(
+        "GATEWAY_RECONCILE_HALT", "0").lower() in ("1", "true", "yes"))
+    """GATEWAY_RECONCILE_HALT: 1 to halt trading on any mismatch with the venue."""
 
 
 def client_url(explicit: str | None = None) -> str:

@@ -12,7 +12,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from gateway.domain.markets import Market
 from gateway.domain.orders import OrderType, Side
+
+__all__ = ["Market"]  # re-exported: adapters describe markets in domain terms
 
 
 class VenueOrderStatus(StrEnum):
@@ -20,17 +23,6 @@ class VenueOrderStatus(StrEnum):
     CLOSED = "closed"      # fully filled
     CANCELED = "canceled"  # cancelled, possibly after partial fills
     REJECTED = "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class Market:
-    symbol: str
-    base: str
-    quote: str
-    price_tick: Decimal
-    amount_step: Decimal
-    min_amount: Decimal
-    min_notional: Decimal
 
 
 @dataclass(frozen=True, slots=True)

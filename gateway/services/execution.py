@@ -19,6 +19,8 @@ from gateway.domain.orders import VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position, apply_fill
 from gateway.ports.exchange import VenueOrder, VenueOrderStatus
 
+from . import halt
+from .reconcile import Mismatch
 from .transitions import load, recheck, transition
 
 EXECUTOR = "system:executor"
@@ -111,12 +113,42 @@ def release_unsent(uow: UnitOfWork, order_id: str, why: str) -> Order:
     return transition(uow, order, OrderState.APPROVED, EXECUTOR, reason=why)
 
 
-def stale_sending(uow: UnitOfWork, instance: str, older_than_s: float) -> list[Order]:
-    """Orders another (or an earlier, crashed) process claimed and never settled. The grace
-    period keeps us off sends that a live process still has in flight."""
-    return [
-        order
-        for order in orders_repo.orders_in_states(uow.conn, [OrderState.SENDING])
-        if orders_repo.claimed_by(uow.conn, order.id) != instance
-        and (uow.now - order.updated_at).total_seconds() > older_than_s
-    ]
+def stale_sending(uow: UnitOfWork, instance: str, older_than_s: float,
+                  inflight: frozenset[str] = frozenset()) -> list[Order]:
+    """`sending` orders nobody is settling: another (or an earlier, crashed) process's after
+    the grace period, which keeps us off sends a live process still has in flight; and our
+    own whose send finished without an answer (`inflight` are ours still being sent)."""
+    out = []
+    for order in orders_repo.orders_in_states(uow.conn, [OrderState.SENDING]):
+        if orders_repo.claimed_by(uow.conn, order.id) == instance:
+            if order.id not in inflight:
+                out.append(order)
+        elif (uow.now - order.updated_at).total_seconds() > older_than_s:
+            out.append(order)
+    return out
+
+
+def record_mismatches(uow: UnitOfWork, mismatches: list[Mismatch], halt_on: bool) -> None:
+    """Audit each mismatch with the venue; with `halt_on`, halt trading as well."""
+    for m in mismatches:
+        uow.audit.append(uow.now, "venue.mismatch", EXECUTOR, order_id=m.order_id,
+                         reason=m.detail,
+                         payload={"kind": m.kind, "client_order_id": m.client_order_id})
+    if mismatches and halt_on:
+        halt.set_halt(uow, EXECUTOR, f"reconciliation found {len(mismatches)} mismatch(es) "
+                                     "with the venue; see venue.mismatch in the audit trail")
+
+
+def venue_unreachable(uow: UnitOfWork, since_s: float, error: str) -> None:
+    """The venue stayed unreachable past the threshold: stop sending (a persisted halt that
+    a human clears) and say so; open orders are cancelled once the venue answers."""
+    uow.audit.append(uow.now, "venue.unreachable", EXECUTOR, reason=error,
+                     payload={"unreachable_for_s": round(since_s, 1)})
+    halt.set_halt(uow, EXECUTOR, f"venue unreachable for {since_s:.0f} s ({error}); open "
+                                 "orders will be cancelled when it answers; resume once it "
+                                 "is healthy")
+
+
+def venue_reachable(uow: UnitOfWork, cancelled: int) -> None:
+    uow.audit.append(uow.now, "venue.reachable", EXECUTOR,
+                     payload={"cancelled_open_orders": cancelled})

@@ -2,6 +2,8 @@
 
 Exactly once: the claim (-> sending) is durable before the venue call; a send whose outcome
 is unknown is resolved by asking the venue for the client order id, never by resending.
+Also here: reconciliation with the venue (at start and periodically), back-off on rate
+limits, and the venue-unreachable stop (halt, then cancel open orders when it answers).
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from gateway.adapters.store.writer import Writer
 from gateway.domain.limits import Limits
@@ -25,9 +30,11 @@ from gateway.ports.exchange import (
     VenueOrderRequest,
 )
 
-from . import approvals, execution
+from . import approvals, execution, reconcile
 from .queries import open_venue_orders
+from .venue_health import UNREACHABLE, VenueHealth
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +48,12 @@ class Executor:
         reader: Callable[[], list[Order]] | None = None,
         poll_s: float = 0.2,
         unknown_grace_s: float = 15.0,
+        *,
+        settle_s: float = 0.0,
+        venue_down_s: float = 60.0,
+        reconcile_s: float = 30.0,
+        reconcile_halt: bool = False,
+        probe_s: float = 5.0,
     ) -> None:
         self.writer = writer
         self.exchange = exchange
@@ -49,40 +62,88 @@ class Executor:
         self._reader = reader
         self.poll_s = poll_s
         self.unknown_grace_s = unknown_grace_s
+        # A send that timed out may still reach the venue for a while (until its signed
+        # timestamp expires): "not found" is trusted only this long after the claim.
+        self.settle_s = settle_s
+        self.reconcile_s = reconcile_s
+        self.reconcile_halt = reconcile_halt
+        self.health = VenueHealth(venue_down_s, probe_s)
         self._wake = asyncio.Event()
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reported: set[tuple[str, str, str]] = set()
+        self._last_reconcile = time.monotonic()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
+        """Two loops: sending reacts to wake() at once; following (tracking, resolving,
+        reconciling, probing) runs on its own beat, so a slow venue read never delays a
+        send."""
         await self.resolve_unknown(grace_s=self.unknown_grace_s)
-        tick = 0
+        await self._guard(self.reconcile())
+        sender = asyncio.create_task(self._loop(self._send_tick, self.poll_s, wakes=True))
+        try:
+            await self._loop(self._follow_tick, self.poll_s * 3, wakes=False)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+    async def _loop(self, tick: Callable[[], Awaitable[None]], every_s: float,
+                    wakes: bool) -> None:
         while True:
             try:
-                await self.step(track=tick % 3 == 0)
+                await tick()
             except Exception:
-                log.exception("executor step failed")
-            tick += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
-            self._wake.clear()
+                log.exception("executor %s failed", tick.__name__)
+            if wakes:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=every_s)
+                self._wake.clear()
+            else:
+                await asyncio.sleep(every_s)
 
     async def step(self, track: bool = True) -> None:
-        limits, version = self.limits()
+        """One pass of both loops, for callers that drive the executor themselves."""
+        await self._send_tick()
+        if track:
+            await self._follow_tick()
+
+    async def _send_tick(self) -> None:
+        if not self.health.backing_off and not self.health.down:
+            await self._claim_and_send()
+
+    async def _follow_tick(self) -> None:
+        await self.writer.run(approvals.expire_due)
+        if self.health.backing_off:
+            return  # the venue asked us to slow down: no calls at all until then
+        await self.track()
+        await self.resolve_unknown(grace_s=self.unknown_grace_s)
+        if self.health.needs_probe:
+            await self._guard(self.exchange.fetch_balance())  # is the venue there?
+        if self.health.needs_recovery:
+            await self._recover()
+        elif not self.health.down and await self.writer.run(lambda uow: uow.halt.halted) and (
+                await self._open_orders()):
+            # A halt from anywhere (another process, the CLI writing to the database) also
+            # means: cancel what is open at the venue. Cancels are idempotent across processes.
+            await self.cancel_all_open()
+        if time.monotonic() - self._last_reconcile >= self.reconcile_s:
+            await self._guard(self.reconcile())
+
+    async def _claim_and_send(self) -> None:
+        # The limits in force are read inside the claiming transaction, under the lock: a
+        # reload by another process a moment earlier is already binding.
         claimed = await self.writer.run(
-            lambda uow: execution.claim(uow, limits, version, self.instance)
+            lambda uow: execution.claim(uow, *uow.limits(), self.instance)
         )
         for order in claimed:
             self._inflight.add(order.id)
             task = asyncio.create_task(self.send(order))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        await self.writer.run(approvals.expire_due)
-        if track:
-            await self.track()
-            await self.resolve_unknown(grace_s=self.unknown_grace_s)
 
     async def drain(self) -> None:
         """Wait for sends in flight (tests and graceful shutdown)."""
@@ -103,8 +164,12 @@ class Executor:
         except VenueError as exc:
             # Timeout, 5xx, dropped reply, rate limit: the venue may hold the order. Ask it.
             log.warning("send of %s has unknown outcome: %s", order.id, exc)
-            await self.resolve(order)
+            self.health.noted(exc)
+            if not isinstance(exc, RateLimited):
+                await self.resolve(order)
+            # else: asked after the back-off, by the follow loop (it is ours, not in flight)
         else:
+            self.health.noted(None)
             await self.record(order.id, venue_order)
         finally:
             self._inflight.discard(order.id)
@@ -113,10 +178,15 @@ class Executor:
         await self.writer.run(lambda uow: execution.record_venue_state(uow, order_id, venue_order))
 
     async def resolve(self, order: Order) -> None:
+        """Settle a `sending` order by asking the venue for its client order id."""
         assert order.client_order_id is not None
         try:
-            venue_order = await self.exchange.fetch_order(order.symbol, order.client_order_id)
+            venue_order = await self._ask(
+                self.exchange.fetch_order(order.symbol, order.client_order_id))
         except OrderNotFound:
+            age = (datetime.now(UTC) - order.updated_at).total_seconds()
+            if age < self.settle_s:
+                return  # a late send could still land: ask again on a later tick
             await self.writer.run(lambda uow: execution.release_unsent(
                 uow, order.id, "the venue has no such order; will re-check and resend"))
         except VenueError as exc:
@@ -125,31 +195,125 @@ class Executor:
             await self.record(order.id, venue_order)
 
     async def resolve_unknown(self, grace_s: float) -> None:
+        inflight = frozenset(self._inflight)
         stale = await self.writer.run(
-            lambda uow: execution.stale_sending(uow, self.instance, grace_s)
+            lambda uow: execution.stale_sending(uow, self.instance, grace_s, inflight)
         )
         for order in stale:
             if order.id not in self._inflight:
                 await self.resolve(order)
 
     async def track(self) -> None:
-        if self._reader is None:
+        """Follow open orders with one open-orders call; look up only those that left it
+        (filled or cancelled), so the venue sees O(1) calls per tick, not one per order."""
+        ours = [o for o in await self._open_orders()
+                if o.id not in self._inflight and o.state is not OrderState.SENDING]
+        if not ours:
             return
-        for order in await asyncio.to_thread(self._reader):
-            if order.id in self._inflight or order.state is OrderState.SENDING:
-                continue
+        try:
+            listed = {vo.client_order_id: vo
+                      for vo in await self._ask(self.exchange.fetch_open_orders())}
+        except VenueError as exc:
+            log.warning("cannot track open orders: %s", exc)  # noted; next tick again
+            return
+        for order in ours:
             assert order.client_order_id is not None
-            try:
-                venue_order = await self.exchange.fetch_order(order.symbol, order.client_order_id)
-            except RateLimited as exc:
-                await asyncio.sleep(exc.retry_after)
-                return
-            except VenueError as exc:
-                log.warning("cannot track %s: %s", order.id, exc)
-                continue
+            venue_order = listed.get(order.client_order_id)
+            if venue_order is None:
+                try:
+                    venue_order = await self._ask(
+                        self.exchange.fetch_order(order.symbol, order.client_order_id))
+                except (RateLimited, *UNREACHABLE):
+                    return
+                except VenueError as exc:
+                    log.warning("cannot track %s: %s", order.id, exc)
+                    continue
             if (venue_order.filled != order.filled_quantity
                     or venue_order.status.value != "open"):
                 await self.record(order.id, venue_order)
 
+    async def reconcile(self) -> int:
+        """Compare our open orders with the venue's; audit each new mismatch. Returns the
+        number of mismatches found (already-reported ones included)."""
+        self._last_reconcile = time.monotonic()
+        venue_open = await self._ask(self.exchange.fetch_open_orders())
+        found, missing = reconcile.compare(await self._open_orders(), venue_open,
+                                           set(self._inflight))
+        for order in missing:
+            assert order.client_order_id is not None
+            try:
+                vo = await self._ask(self.exchange.fetch_order(order.symbol,
+                                                               order.client_order_id))
+            except OrderNotFound:
+                found.append(reconcile.missing_at_venue(order))
+            else:
+                await self.record(order.id, vo)  # it filled or was cancelled meanwhile
+        new = [m for m in found if m.key not in self._reported]
+        self._reported = {m.key for m in found}
+        if new:
+            await self.writer.run(
+                lambda uow: execution.record_mismatches(uow, new, self.reconcile_halt))
+        return len(found)
+
+    async def cancel_all_open(self) -> int:
+        """Cancel every order the gateway has open at the venue; returns how many were
+        cancelled. Orders whose send is unresolved are resolved first; what cannot be
+        cancelled now (venue unreachable) is retried by later steps."""
+        cancelled, failures = 0, 0
+        # The usual grace: another live process's send may still be on its way.
+        await self.resolve_unknown(grace_s=self.unknown_grace_s)
+        for order in await self._open_orders():
+            if order.id in self._inflight or order.state is OrderState.SENDING:
+                failures += 1
+                continue
+            assert order.client_order_id is not None
+            try:
+                vo = await self._ask(self.exchange.cancel_order(order.symbol,
+                                                                order.client_order_id))
+            except OrderRefused:  # no longer open: adopt its final state instead
+                with contextlib.suppress(VenueError):
+                    await self.record(order.id, await self._ask(self.exchange.fetch_order(
+                        order.symbol, order.client_order_id)))
+                continue
+            except VenueError as exc:
+                log.warning("cannot cancel %s yet: %s", order.id, exc)
+                failures += 1
+                continue
+            await self.record(order.id, vo)
+            cancelled += 1
+        self.health.cancel_pending = failures > 0
+        return cancelled
+
+    # -- venue health ----------------------------------------------------------------------
+
+    async def _open_orders(self) -> list[Order]:
+        return [] if self._reader is None else await asyncio.to_thread(self._reader)
+
+    async def _ask(self, call: Awaitable[T]) -> T:
+        """A venue read whose failure or success tells us whether the venue is there."""
+        try:
+            result = await call
+        except VenueError as exc:
+            self.health.noted(exc)
+            raise
+        self.health.noted(None)
+        return result
+
+    async def _guard(self, call: Awaitable[object]) -> None:
+        with contextlib.suppress(VenueError):
+            await self._ask(call)
+
+    async def _recover(self) -> None:
+        """Past the threshold: halt once; once the venue answers, cancel our open orders."""
+        seconds = self.health.newly_down()
+        if seconds is not None:
+            error = self.health.last_error
+            log.error("venue unreachable for %.0f s: halting and cancelling", seconds)
+            await self.writer.run(lambda uow: execution.venue_unreachable(uow, seconds, error))
+        if self.health.reachable and self.health.cancel_pending:
+            cancelled = await self.cancel_all_open()
+            if not self.health.cancel_pending and self.health.down:
+                self.health.down = False
+                await self.writer.run(lambda uow: execution.venue_reachable(uow, cancelled))
 
 __all__ = ["Executor", "open_venue_orders"]

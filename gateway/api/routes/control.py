@@ -23,6 +23,7 @@ from ..schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["control"])
+_background: set[asyncio.Task[int]] = set()
 
 
 def halt_out(state: HaltState) -> HaltOut:
@@ -36,6 +37,11 @@ async def set_halt(request: Request) -> HaltOut:
     body = await parse_body(request, ReasonIn)
     gw = gateway_of(request)
     state = await gw.writer.run(lambda uow: halt.set_halt(uow, who.actor, body.reason))
+    # Nothing more is sent from here on (every claim reads the halt under the lock); the
+    # open orders are cancelled in the background so the risk officer hears back at once.
+    task = asyncio.create_task(gw.executor.cancel_all_open())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
     return halt_out(state)
 
 
