@@ -1,7 +1,7 @@
 """A demo signal bot: proposes small orders around the market, now and then one that a
-limit refuses, and prints what the gateway decided. Talks only HTTP, like any bot would.
+limit refuses, and prints what the gateway decided. Uses nothing but the SDK.
 
-    GATEWAY_URL=http://127.0.0.1:8787 GATEWAY_TOKEN=gwp_... python scripts/demo_bot.py
+    GATEWAY_URL=http://127.0.0.1:8787 GATEWAY_TOKEN=gwk_....secret python scripts/demo_bot.py
 """
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ import os
 import random
 import sys
 import time
-import uuid
 from decimal import ROUND_DOWN, Decimal
 
-import httpx
+from gateway.sdk import GatewayClient, GatewayError, Halted, LimitRejected, Unavailable
 
 SIZES = {"BTC/USDT": Decimal("0.005"), "ETH/USDT": Decimal("0.2"), "SOL/USDT": Decimal("3")}
 IDEAS = ["momentum breakout on the 5m", "mean reversion after a 2-sigma move",
          "funding-rate skew", "order-book imbalance", "volume spike at resistance"]
 
 
-def propose(client: httpx.Client, rng: random.Random, prices: dict[str, Decimal]) -> None:
+def propose(gw: GatewayClient, rng: random.Random, prices: dict[str, Decimal]) -> None:
     symbol = rng.choice(sorted(SIZES))
     side = rng.choice(["buy", "sell"])
     oversized = rng.random() < 0.15  # a greedy signal: the limits should refuse it
@@ -29,40 +28,42 @@ def propose(client: httpx.Client, rng: random.Random, prices: dict[str, Decimal]
     offset = Decimal(rng.randint(-15, 25)) / Decimal(10_000)
     sign = 1 if side == "buy" else -1
     price = (prices[symbol] * (1 + sign * offset)).quantize(Decimal("0.01"), ROUND_DOWN)
-    body = {"symbol": symbol, "side": side, "type": "limit", "quantity": str(qty),
-            "limit_price": str(price), "idempotency_key": uuid.uuid4().hex,
-            "rationale": rng.choice(IDEAS), "confidence": str(Decimal(rng.randint(50, 95)) / 100)}
-    r = client.post("/v1/orders", json=body)
-    if r.status_code in (200, 201):
-        o = r.json()
-        print(f"bot: queued  {o['id']} {side} {qty} {symbol} @ {price}", flush=True)
-    else:
-        err = r.json().get("error", {})
-        print(f"bot: refused {side} {qty} {symbol} @ {price}: {err.get('message')}", flush=True)
+    what = f"{side} {qty} {symbol} @ {price}"
+    try:
+        handle = gw.propose(symbol, side, qty, limit_price=price, rationale=rng.choice(IDEAS),
+                            confidence=Decimal(rng.randint(50, 95)) / 100)
+        print(f"bot: queued  {handle.id} {what}", flush=True)
+    except LimitRejected as exc:
+        reasons = "; ".join(f"{c['name']}: {c['message']}" for c in exc.failed)
+        print(f"bot: refused {what}: {reasons}", flush=True)
+    except Halted as exc:
+        print(f"bot: halted ({exc.reason}); waiting", flush=True)
 
 
 def main() -> int:
     url = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8787")
-    token = os.environ.get("GATEWAY_TOKEN")
-    if not token:
-        print("demo_bot: set GATEWAY_TOKEN to a producer token", file=sys.stderr)
+    credential = os.environ.get("GATEWAY_TOKEN")
+    if not credential:
+        print("demo_bot: set GATEWAY_TOKEN to a producer credential", file=sys.stderr)
         return 2
     interval = float(os.environ.get("DEMO_BOT_INTERVAL", "4"))
     count = int(os.environ.get("DEMO_BOT_COUNT", "0"))  # 0: until stopped
     rng = random.Random(int(os.environ.get("DEMO_BOT_SEED", "42")))
-    client = httpx.Client(base_url=url, timeout=10,
-                          headers={"Authorization": f"Bearer {token}"})
     sent = 0
-    while count == 0 or sent < count:
-        try:
-            data = client.get("/v1/prices").json()["prices"]
-            prices = {p["symbol"]: Decimal(p["mid"]) for p in data}
-            if prices.keys() >= SIZES.keys():
-                propose(client, rng, prices)
-                sent += 1
-        except httpx.HTTPError as exc:
-            print(f"bot: gateway unreachable ({exc}); retrying", flush=True)
-        time.sleep(interval)
+    with GatewayClient(url, credential) as gw:
+        while count == 0 or sent < count:
+            try:
+                prices = {p.symbol: p.mid for p in gw.prices().prices}
+                if prices.keys() >= SIZES.keys():
+                    propose(gw, rng, prices)
+                    sent += 1
+            except Unavailable as exc:
+                print(f"bot: gateway unreachable ({exc}); retrying", flush=True)
+            except GatewayError as exc:
+                print(f"bot: {exc.code}: {exc}", flush=True)
+                if exc.status in (401, 403):
+                    return 1
+            time.sleep(interval)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from gateway.ports.exchange import Exchange
 from gateway.services import principals
 from gateway.settings import Settings
 from tests.fakes.exchange import FakeExchange
+from tests.signing_support import SignProducerBearer
 
 LIMITS = """
 quote_currency: USDT
@@ -28,6 +30,7 @@ symbols:
 
 def make_gateway(database_url: str, tmp_path: Path, *, limits: str = LIMITS,
                  exchange: Exchange | None = None, clock: Clock | None = None) -> Gateway:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "limits.yaml"
     path.write_text(limits)
     settings = Settings(database_url=database_url, limits_path=path, paper_state=None,
@@ -48,8 +51,11 @@ def auth(token: str) -> dict[str, str]:
 
 
 def proposal(**overrides: Any) -> dict[str, Any]:
+    # A fresh idempotency key each time: these are distinct orders, not retries (the
+    # duplicate guard, which keyless twins trip, has tests of its own).
     body: dict[str, Any] = {"symbol": "BTC/USDT", "side": "buy", "type": "limit",
-                            "quantity": "0.1", "limit_price": "40000"}
+                            "quantity": "0.1", "limit_price": "40000",
+                            "idempotency_key": uuid.uuid4().hex}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -65,6 +71,7 @@ class Desk:
         self.trader2 = auth(add(gw, "trader2", "trader", "tom"))
         self.risk = auth(add(gw, "risk1", "risk", "rita"))
         self.client = TestClient(create_app(gw))
+        self.client.auth = SignProducerBearer()  # producer credentials sign each request
 
     def __enter__(self) -> Desk:
         self.client.__enter__()

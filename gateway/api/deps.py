@@ -1,14 +1,24 @@
-"""Request plumbing: who is calling, what they may do, and strict body parsing."""
+"""Request plumbing: who is calling, what they may do, and strict body parsing.
+
+`identify` runs before every route (an app-wide dependency): operators send a bearer token,
+producers sign each request (gateway/sdk/signing.py). A producer's bad signatures, stale
+timestamps, replays and calls outside its role feed the quarantine watch.
+"""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 
 from gateway.bootstrap import Gateway
-from gateway.services.errors import Forbidden, Unauthorized
+from gateway.sdk import signing
+from gateway.services import quarantine
+from gateway.services.authn import SignatureRefused
+from gateway.services.errors import Forbidden, LimitRejected, Unauthorized
+from gateway.services.nonces import NonceClaim
 from gateway.services.principals import Principal, Role
 
 from .errors import ApiError
@@ -22,13 +32,100 @@ def gateway_of(request: Request) -> Gateway:
     return gw
 
 
+def watch_of(request: Request) -> quarantine.Watch:
+    state = request.app.state
+    if not hasattr(state, "quarantine_watch"):
+        state.quarantine_watch = quarantine.Watch()
+    watch: quarantine.Watch = state.quarantine_watch
+    return watch
+
+
+PROPOSE_PATH = "/v1/orders"
+
+
+async def identify(request: Request) -> AsyncIterator[None]:
+    """Authenticate whoever sent credentials (`caller` refuses requests that sent none), then
+    watch how a producer's request ends: refusals by limits count towards quarantine."""
+    request.state.principal = None
+    headers = request.headers
+    if signing.KEY_HEADER in headers:
+        request.state.principal = await _verify_signed(request)
+    else:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            request.state.principal = gateway_of(request).auth.authenticate(token.strip())
+    who: Principal | None = request.state.principal
+    try:
+        yield
+    except SignatureRefused as exc:  # a replay caught inside the proposal's transaction
+        if exc.producer is not None:
+            await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
+                           f"{exc.reason}: {request.method} {request.url.path}")
+        raise
+    except LimitRejected as exc:
+        if who is not None and who.role is Role.PRODUCER:
+            failed = [c.name for c in exc.decision.failures]
+            burst = any(name in quarantine.BURST_CHECKS for name in failed)
+            kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS
+            await _observe(request, who.name, kind, ", ".join(failed))
+        raise
+
+
+async def _verify_signed(request: Request) -> Principal:
+    gw = gateway_of(request)
+    body = await read_body(request)
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    target = raw.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
+    try:
+        signed = gw.auth.verify(request.method, target, request.headers, body)
+        claim = NonceClaim(signed.key_id, signed.nonce, signed.expires_at)
+        if request.method == "POST" and request.url.path == PROPOSE_PATH:
+            # Claimed inside the proposal's own transaction (no extra round trip).
+            request.state.nonce = claim
+        elif not await gw.writer.run(claim):
+            raise replay_refused(signed.principal.name)
+    except SignatureRefused as exc:
+        if exc.producer is not None:
+            await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
+                           f"{exc.reason}: {request.method} {request.url.path}")
+        raise
+    return signed.principal
+
+
+def replay_refused(producer: str) -> SignatureRefused:
+    return SignatureRefused("nonce already used (a replayed request): send a new nonce with "
+                            "every request", "replay", producer)
+
+
+async def _observe(request: Request, producer: str, kind: str, detail: str) -> None:
+    """Count one bad act of a producer (auditing auth failures); past the threshold, suspend."""
+    gw = gateway_of(request)
+    rules = gw.limits.current()[0].quarantine
+    evidence = watch_of(request).record(producer, kind, detail, rules)
+    if evidence is None and kind != quarantine.AUTH_FAILURES:
+        return  # limit refusals and role violations are audited where they happen
+
+    def job(uow: Any) -> None:
+        if kind == quarantine.AUTH_FAILURES:
+            uow.audit.append(uow.now, "access.refused", f"producer:{producer}", reason=detail)
+        if evidence is not None:
+            quarantine.suspend(uow, producer, kind.replace("_", " "), {
+                kind: len(evidence), "threshold": quarantine.threshold(rules, kind),
+                "window_seconds": rules.window_seconds, "evidence": evidence[-20:]})
+
+    await gw.writer.run(job)
+    if evidence is not None:
+        gw.auth.forget()
+
+
 def caller(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("send `Authorization: Bearer <token>`; `gateway producers add` or "
-                           "`gateway operators add` issue tokens")
-    return gateway_of(request).auth.authenticate(token.strip())
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None:
+        raise Unauthorized("send `Authorization: Bearer <token>` (operators) or sign the "
+                           "request (producers, see the README); `gateway operators add` and "
+                           "`gateway producers add` issue credentials")
+    return who
 
 
 async def require(request: Request, *roles: Role) -> Principal:
@@ -40,19 +137,35 @@ async def require(request: Request, *roles: Role) -> Principal:
         await gw.writer.run(lambda uow: uow.audit.append(
             uow.now, "access.denied", who.actor, reason=f"{request.method} {path}",
             payload={"role": who.role.value, "needs": sorted(r.value for r in roles)}))
+        if who.role is Role.PRODUCER:
+            await _observe(request, who.name, quarantine.ROLE_VIOLATIONS,
+                           f"{request.method} {path}")
         raise Forbidden(f"{who.role.value} credentials cannot {request.method} {path}; this "
                         f"needs one of: {', '.join(sorted(r.value for r in roles))}")
     return who
 
 
-async def parse_body(request: Request, model: type[M]) -> M:
-    """Parse with pydantic straight from bytes, so amounts arrive exact and unknown keys fail."""
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 past MAX_BODY without reading more than that."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise ApiError(413, "too_large", f"body over {MAX_BODY} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "too_large", f"body over {MAX_BODY} bytes")
+    cached: bytes | None = getattr(request, "_body", None)
+    if cached is not None:
+        return cached
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, "too_large", f"body over {MAX_BODY} bytes")
+        chunks.append(chunk)
+    request._body = b"".join(chunks)
+    return request._body
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    """Parse with pydantic straight from bytes, so amounts arrive exact and unknown keys fail."""
+    raw = await read_body(request)
     return model.model_validate_json(raw or b"{}")
 
 

@@ -9,8 +9,9 @@ from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.writer import execute_batch
 from gateway.ports.clock import SystemClock
 from gateway.services import halt
+from gateway.services.authn import Authenticator
 from gateway.services.errors import ServiceError
-from gateway.services.principals import HUMAN_ROLES, Authenticator
+from gateway.services.principals import HUMAN_ROLES
 from gateway.settings import Settings
 
 from .output import CliError

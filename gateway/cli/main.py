@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import admin, trading
+from . import admin, audit, limits_cmd, trading
 from .output import CliError
 
 
@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     trading.register(sub)
     admin.register(sub)
+    limits_cmd.register(sub)
+    audit.register(sub)
     return parser
 
 
@@ -32,3 +34,5 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gateway orders | head`: the reader left; nothing to report
+        return 0

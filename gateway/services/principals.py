@@ -1,22 +1,29 @@
 """Who may call: producers (bots) and operators (humans), each with one role.
 
-Only a hash of each token is stored; the token itself is shown once, at creation.
+Operators hold bearer tokens; only a hash is stored. Producers hold an HMAC key
+(`<key_id>.<secret>`, see gateway/sdk/signing.py) that signs every request; the server keeps
+the secret it needs to verify and the token's hash. Credentials are shown once, at creation.
+Every change writes an audit record in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
-import time
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from gateway.adapters.store.tables import principals
 from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.checks.producer_scope import ProducerScope
+from gateway.domain.money import to_text
 
-from .errors import Conflict, Unauthorized
+from .errors import Conflict, NotFound
 
 
 class Role(StrEnum):
@@ -27,6 +34,7 @@ class Role(StrEnum):
 
 
 HUMAN_ROLES = frozenset({Role.TRADER, Role.RISK, Role.ADMIN})
+STATUSES = ("active", "suspended", "revoked")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,8 @@ class Principal:
     role: Role
     principal: str  # the human who answers for it (the operator themself for humans)
     status: str
+    scope: ProducerScope | None = None
+    key_id: str | None = None
 
     @property
     def actor(self) -> str:
@@ -47,57 +57,143 @@ def hash_token(token: str) -> str:
 
 
 def new_token(role: Role) -> str:
-    prefix = "gwp" if role is Role.PRODUCER else "gwo"
-    return f"{prefix}_{secrets.token_urlsafe(32)}"
+    return f"gwo_{secrets.token_urlsafe(32)}"
 
 
-def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str) -> str:
-    """Register a producer or operator; return its token (shown once, never stored)."""
+def new_key() -> tuple[str, str]:
+    """A producer key: (key id, secret). The credential a bot holds is `key_id.secret`."""
+    return f"gwk_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
+
+
+def scope_to_json(scope: ProducerScope | None) -> str | None:
+    if scope is None:
+        return None
+    return json.dumps({
+        "symbols": sorted(scope.symbols) if scope.symbols is not None else None,
+        "max_notional": to_text(scope.max_notional) if scope.max_notional is not None else None,
+        "rate_per_minute": scope.rate_per_minute})
+
+
+def scope_from_json(raw: str | None) -> ProducerScope | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    symbols = data.get("symbols")
+    cap = data.get("max_notional")
+    return ProducerScope(frozenset(symbols) if symbols is not None else None,
+                         Decimal(cap) if cap is not None else None, data.get("rate_per_minute"))
+
+
+def scope_view(scope: ProducerScope | None) -> dict[str, Any]:
+    return json.loads(scope_to_json(scope) or "{}") or {}
+
+
+def row_to_principal(row: Any) -> Principal:
+    return Principal(row.name, Role(row.role), row.principal, row.status,
+                     scope_from_json(row.scope), row.key_id)
+
+
+def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str,
+        scope: ProducerScope | None = None) -> str:
+    """Register a producer or operator; return its credential (shown once).
+
+    An operator's is a bearer token; a producer's is `key_id.secret` for signing requests.
+    """
     exists = uow.conn.execute(select(principals.c.name).where(principals.c.name == name)).first()
     if exists is not None:
         raise Conflict(f"{name!r} is already registered; choose another name")
-    token = new_token(role)
     kind = "producer" if role is Role.PRODUCER else "operator"
+    key_id = secret = None
+    if role is Role.PRODUCER:
+        key_id, secret = new_key()
+        token = f"{key_id}.{secret}"
+    else:
+        token = new_token(role)
     uow.conn.execute(insert(principals).values(
         name=name, kind=kind, role=role.value, principal=principal,
-        token_hash=hash_token(token), status="active", created_at=uow.now))
+        token_hash=hash_token(token), status="active", created_at=uow.now,
+        key_id=key_id, secret=secret, scope=scope_to_json(scope)))
     uow.audit.append(uow.now, f"{kind}.added", actor,
-                     payload={"name": name, "role": role.value, "principal": principal})
+                     payload={"name": name, "role": role.value, "principal": principal,
+                              "key_id": key_id, "scope": scope_view(scope)})
     return token
 
 
-class Authenticator:
-    """Token to principal, cached briefly so the intake path does not hit the database.
+def get(conn: Connection, name: str) -> Principal:
+    row = conn.execute(select(principals).where(principals.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"no producer or operator named {name!r}; `gateway producers list` "
+                       "shows them")
+    return row_to_principal(row)
 
-    The cache is short so a suspension made by another process takes effect within seconds.
+
+def list_all(conn: Connection, role: Role | None = None) -> list[dict[str, Any]]:
+    query = select(principals).order_by(principals.c.name)
+    if role is not None:
+        query = query.where(principals.c.role == role.value)
+    return [describe(row) for row in conn.execute(query)]
+
+
+def describe(row: Any) -> dict[str, Any]:
+    return {"name": row.name, "role": row.role, "principal": row.principal,
+            "status": row.status, "key_id": row.key_id, "scope": scope_view(
+                scope_from_json(row.scope)), "created_at": row.created_at.isoformat()}
+
+
+def set_status(uow: UnitOfWork, name: str, status: str, actor: str, reason: str,
+               evidence: dict[str, Any] | None = None, event: str | None = None) -> list[str]:
+    """Suspend, reinstate or revoke; suspending or revoking a producer withdraws its queue.
+
+    Returns the ids of the orders withdrawn.
     """
+    who = get(uow.conn, name)
+    if who.status == "revoked":
+        raise Conflict(f"{name} is revoked for good; register a new one instead")
+    if who.status == status:
+        raise Conflict(f"{name} is already {status}")
+    uow.conn.execute(update(principals).where(principals.c.name == name).values(status=status))
+    withdrawn = withdraw_queue(uow, name, reason) if status != "active" else []
+    verb = {"active": "reinstated", "suspended": "suspended", "revoked": "revoked"}[status]
+    kind = "producer" if who.role is Role.PRODUCER else "operator"
+    uow.audit.append(uow.now, event or f"{kind}.{verb}", actor, reason=reason,
+                     payload={"name": name, "withdrawn": withdrawn, **(evidence or {})})
+    return withdrawn
 
-    def __init__(self, engine: Engine, ttl_s: float = 2.0) -> None:
-        self._engine = engine
-        self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
 
-    def authenticate(self, token: str) -> Principal:
-        digest = hash_token(token)
-        now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit is not None and now - hit[0] < self._ttl:
-            found = hit[1]
-        else:
-            found = self._lookup(digest)
-            self._cache[digest] = (now, found)
-        if found is None:
-            raise Unauthorized("unknown or revoked token: ask an admin for valid credentials")
-        if found.status != "active":
-            raise Unauthorized(f"{found.name} is {found.status}: an operator must reinstate it")
-        return found
+def withdraw_queue(uow: UnitOfWork, producer: str, reason: str) -> list[str]:
+    """Cancel the producer's orders not yet at the venue (pending approval or approved)."""
+    from gateway.adapters.store import orders_repo
+    from gateway.domain.orders import OrderState
 
-    def _lookup(self, digest: str) -> Principal | None:
-        with self._engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-            row = conn.execute(select(principals).where(principals.c.token_hash == digest)).first()
-        if row is None:
-            return None
-        return Principal(row.name, Role(row.role), row.principal, row.status)
+    from .transitions import transition
 
-    def forget(self) -> None:
-        self._cache.clear()
+    waiting = orders_repo.orders_in_states(
+        uow.conn, [OrderState.PENDING_APPROVAL, OrderState.APPROVED])
+    ids = []
+    for order in waiting:
+        if order.producer == producer:
+            transition(uow, order, OrderState.CANCELLED, "system:quarantine",
+                       reason=f"producer suspended: {reason}")
+            ids.append(order.id)
+    if ids:
+        uow.invalidate()
+    return ids
+
+
+def rotate_key(uow: UnitOfWork, name: str, actor: str) -> str:
+    """A new credential; the old one stops working at once (after the 2 s auth cache)."""
+    who = get(uow.conn, name)
+    if who.status == "revoked":
+        raise Conflict(f"{name} is revoked for good; register a new one instead")
+    if who.role is Role.PRODUCER:
+        key_id, secret = new_key()
+        token = f"{key_id}.{secret}"
+        values: dict[str, Any] = {"key_id": key_id, "secret": secret}
+    else:
+        token, key_id = new_token(who.role), None
+        values = {}
+    uow.conn.execute(update(principals).where(principals.c.name == name).values(
+        token_hash=hash_token(token), **values))
+    uow.audit.append(uow.now, "credentials.rotated", actor,
+                     payload={"name": name, "old_key_id": who.key_id, "key_id": key_id})
+    return token

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.sdk import ProducerAuth
+
 REPO = Path(__file__).resolve().parents[2]
 GATEWAY = [sys.executable, "-m", "gateway"]
 
@@ -78,7 +80,7 @@ def test_order_goes_from_proposal_through_approval_to_filled(server: Server) -> 
     bot = server.register("producers", "momentum-bot", "--principal", "alice")
     trader = server.register("operators", "tina", "--role", "trader")
     server.start()
-    bot_api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {bot}"})
+    bot_api = httpx.Client(base_url=server.url, auth=ProducerAuth(bot))
     desk = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {trader}"})
 
     ask = Decimal(next(p["ask"] for p in bot_api.get("/v1/prices").json()["prices"]
@@ -122,7 +124,7 @@ def test_halt_from_the_cli_refuses_new_proposals_with_the_reason(server: Server)
     server.start()
     halted = server.cli("halt", "--reason", "fat finger drill", token=risk)
     assert halted.returncode == 0, halted.stderr
-    r = httpx.post(f"{server.url}/v1/orders", headers={"Authorization": f"Bearer {bot}"},
+    r = httpx.post(f"{server.url}/v1/orders", auth=ProducerAuth(bot),
                    json={"symbol": "BTC/USDT", "side": "buy", "quantity": "0.001",
                          "limit_price": "1000"})
     assert r.status_code == 503

@@ -29,8 +29,8 @@ async def propose(request: Request) -> JSONResponse:
         idempotency_key=body.idempotency_key, rationale=body.rationale,
         confidence=body.confidence,
     )
-    limits, version = gw.limits.current()
-    result = await gw.writer.run(lambda uow: intake.propose(uow, proposal, limits, version))
+    result = await gw.writer.run(intake.proposal_job(
+        proposal, who.scope, getattr(request.state, "nonce", None)))
     order = result.accepted()
     checks = [c.as_dict() for c in result.decision.checks] if result.decision else None
     view = order_out(order, checks)
@@ -65,9 +65,8 @@ async def approve(request: Request, order_id: str) -> OrderOut:
     who = await require(request, Role.TRADER)
     body = await parse_body(request, ApproveIn)
     gw = gateway_of(request)
-    limits, version = gw.limits.current()
     order = await gw.writer.run(
-        lambda uow: approvals.approve(uow, order_id, who.name, body.version, limits, version))
+        lambda uow: approvals.approve(uow, order_id, who.name, body.version, *uow.limits()))
     gw.executor.wake()
     return order_out(order)
 

@@ -1,0 +1,141 @@
+"""Proving who calls: operator bearer tokens and producers' signed requests.
+
+Lookups are cached briefly so the intake path rarely touches the database; the cache is short
+so a suspension, revocation or key rotation made by another process takes effect in seconds.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from gateway.adapters.store.tables import principals
+from gateway.sdk import signing
+
+from .errors import Forbidden, Unauthorized
+from .principals import Principal, Role, hash_token, row_to_principal
+
+FRESHNESS_S = 30
+MAX_CACHED = 10_000
+NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class Quarantined(Forbidden):
+    """The producer is suspended (by an operator or automatically); an operator reinstates."""
+
+    code = "quarantined"
+
+
+class SignatureRefused(Unauthorized):
+    """A signed request failed verification. `producer` is set when the key id was known."""
+
+    def __init__(self, message: str, reason: str, producer: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason  # bad_signature | stale_timestamp | replay | malformed
+        self.producer = producer
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    principal: Principal
+    key_id: str
+    nonce: str
+    expires_at: datetime  # when the nonce may be forgotten
+
+
+def _check_status(found: Principal) -> Principal:
+    if found.status == "suspended" and found.role is Role.PRODUCER:
+        raise Quarantined(f"producer {found.name} is suspended: an operator must reinstate it "
+                          f"(`gateway producers reinstate {found.name}`)")
+    if found.status != "active":
+        raise Unauthorized(f"{found.name} is {found.status}: ask an admin for valid credentials")
+    return found
+
+
+class Authenticator:
+    def __init__(self, engine: Engine, ttl_s: float = 2.0,
+                 wall: Callable[[], float] = time.time) -> None:
+        self._engine = engine
+        self._ttl = ttl_s
+        self._wall = wall
+        self._tokens: dict[str, tuple[float, Principal | None]] = {}
+        self._keys: dict[str, tuple[float, tuple[Principal, str] | None]] = {}
+
+    def authenticate(self, token: str) -> Principal:
+        """An operator's bearer token. Producers must sign instead (a bearer can be replayed)."""
+        digest = hash_token(token)
+        now = time.monotonic()
+        hit = self._tokens.get(digest)
+        if hit is None or now - hit[0] >= self._ttl:
+            hit = (now, self._lookup(principals.c.token_hash == digest))
+            if len(self._tokens) > MAX_CACHED:
+                self._tokens.clear()
+            self._tokens[digest] = hit
+        found = hit[1]
+        if found is None:
+            raise Unauthorized("unknown or revoked token: ask an admin for valid credentials")
+        if found.role is Role.PRODUCER:
+            raise Unauthorized("producers sign every request (X-GW-* headers) instead of sending "
+                               "their credential: use gateway.sdk or see the README")
+        return _check_status(found)
+
+    def verify(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SignedRequest:
+        """Check a producer's signed request; the caller must still claim the nonce."""
+        key_id = headers.get(signing.KEY_HEADER, "")
+        stamp = headers.get(signing.TIMESTAMP_HEADER, "")
+        nonce = headers.get(signing.NONCE_HEADER, "")
+        sig = headers.get(signing.SIGNATURE_HEADER, "")
+        if not (key_id and stamp.isdigit() and NONCE_RE.fullmatch(nonce) and sig):
+            raise SignatureRefused(
+                "signed requests need X-GW-Key, X-GW-Timestamp (Unix seconds), X-GW-Nonce "
+                "(16-64 of [A-Za-z0-9_-]) and X-GW-Signature; see the README", "malformed")
+        entry = self._key(key_id)
+        if entry is None:
+            raise SignatureRefused("unknown key id: ask an admin for valid credentials",
+                                   "unknown_key")
+        who, secret = entry
+        expected = signing.signature(secret, method, target, stamp, nonce, body)
+        if not hmac.compare_digest(expected, sig.lower()):
+            raise SignatureRefused("bad signature: sign METHOD, path with query, timestamp, "
+                                   "nonce and the body's SHA-256 as the README shows",
+                                   "bad_signature", who.name)
+        now = self._wall()
+        if abs(now - int(stamp)) > FRESHNESS_S:
+            raise SignatureRefused(f"timestamp {stamp} is more than {FRESHNESS_S} s from the "
+                                   f"server's clock ({int(now)}); sync your clock",
+                                   "stale_timestamp", who.name)
+        _check_status(who)
+        expires = datetime.fromtimestamp(int(stamp) + FRESHNESS_S + 1, UTC)
+        return SignedRequest(who, key_id, nonce, expires)
+
+    def wall_now(self) -> datetime:
+        return datetime.fromtimestamp(self._wall(), UTC)
+
+    def _key(self, key_id: str) -> tuple[Principal, str] | None:
+        now = time.monotonic()
+        hit = self._keys.get(key_id)
+        if hit is None or now - hit[0] >= self._ttl:
+            with self._engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+                row = conn.execute(select(principals).where(principals.c.key_id == key_id)).first()
+            value = (row_to_principal(row), str(row.secret)) if row is not None else None
+            hit = (now, value)
+            if len(self._keys) > MAX_CACHED:
+                self._keys.clear()  # random key ids must not grow memory without bound
+            self._keys[key_id] = hit
+        return hit[1]
+
+    def _lookup(self, where: object) -> Principal | None:
+        with self._engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+            row = conn.execute(select(principals).where(where)).first()  # type: ignore[arg-type]
+        return row_to_principal(row) if row is not None else None
+
+    def forget(self) -> None:
+        self._tokens.clear()
+        self._keys.clear()
