@@ -10,21 +10,31 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from gateway.api.desk_schemas import (
+    EditIn,
+    ImpactOut,
+    LimitsOut,
+    PnlOut,
+    ProducersOut,
+    QueueOut,
+    UtilisationOut,
+)
 from gateway.api.schemas import (
     ApproveIn,
     AuditEventOut,
     AuditPage,
     DenyIn,
     HaltOut,
-    OrderList,
     OrderOut,
     PositionsOut,
+    PricesOut,
     ReasonIn,
     StatusOut,
 )
@@ -34,8 +44,8 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 # The server pings every ~10 s; three missed pings means the stream is dead even if
 # the TCP connection still looks open.
-# The desk lists at most this many pending orders (the contract's page size).
-PENDING_LIMIT = 500
+# The desk lists at most this many pending orders (GET /v1/desk/queue's largest page).
+PENDING_LIMIT = 10_000
 STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=5.0, pool=5.0)
 
 
@@ -77,9 +87,9 @@ class DeskApi:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def pending_orders(self, limit: int = PENDING_LIMIT) -> OrderList:
-        params = {"state": "pending_approval", "limit": str(limit)}
-        return await self._call("GET", "/v1/orders", OrderList, params=params)
+    async def pending_orders(self, limit: int = PENDING_LIMIT) -> QueueOut:
+        """Pending orders, soonest expiry first, checks counted (fetch one order for them)."""
+        return await self._call("GET", "/v1/desk/queue", QueueOut, params={"limit": str(limit)})
 
     async def order(self, order_id: str) -> OrderOut:
         return await self._call("GET", _order_path(order_id), OrderOut)
@@ -91,6 +101,36 @@ class DeskApi:
     async def deny(self, order_id: str, reason: str, version: int) -> OrderOut:
         body = DenyIn(reason=reason, version=version)
         return await self._call("POST", _order_path(order_id, "deny"), OrderOut, body=body)
+
+    async def edit(
+        self, order_id: str, version: int, quantity: Decimal | None, limit_price: Decimal | None
+    ) -> OrderOut:
+        body = EditIn(version=version, quantity=quantity, limit_price=limit_price)
+        return await self._call("POST", _order_path(order_id, "edit"), OrderOut, body=body)
+
+    async def impact(self, order_id: str) -> ImpactOut:
+        path = f"/v1/desk/orders/{quote(order_id, safe='')}/impact"
+        return await self._call("GET", path, ImpactOut)
+
+    async def limits(self) -> LimitsOut:
+        return await self._call("GET", "/v1/limits", LimitsOut)
+
+    async def prices(self) -> PricesOut:
+        return await self._call("GET", "/v1/prices", PricesOut)
+
+    async def producers(self) -> ProducersOut:
+        return await self._call("GET", "/v1/desk/producers", ProducersOut)
+
+    async def utilisation(self) -> UtilisationOut:
+        return await self._call("GET", "/v1/desk/utilisation", UtilisationOut)
+
+    async def audit_tail(self, filters: Mapping[str, str], limit: int = 50) -> AuditPage:
+        """Newest first; filters: order_id, producer, operator."""
+        params = {"limit": str(limit), **filters}
+        return await self._call("GET", "/v1/desk/audit-tail", AuditPage, params=params)
+
+    async def pnl(self) -> PnlOut:
+        return await self._call("GET", "/v1/desk/pnl", PnlOut)
 
     async def halt(self, reason: str) -> HaltOut:
         return await self._call("POST", "/v1/halt", HaltOut, body=ReasonIn(reason=reason))
@@ -148,7 +188,8 @@ class DeskApi:
         params: Mapping[str, str] | None = None,
         body: BaseModel | None = None,
     ) -> _Model:
-        content = None if body is None else body.model_dump_json()
+        # exclude_none: an edit sends only the fields it changes.
+        content = None if body is None else body.model_dump_json(exclude_none=True)
         headers = {"Content-Type": "application/json"} if body is not None else None
         try:
             response = await self._http.request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,9 +20,13 @@ class Backoff:
     initial: float = 0.5
     factor: float = 2.0
     cap: float = 15.0
+    jitter: float = 0.25
+    """Up to this fraction is taken off at random, so many desks do not reconnect in step."""
 
-    def delay(self, attempt: int) -> float:
-        return min(self.cap, self.initial * self.factor**attempt)
+    def delay(self, attempt: int, draw: float | None = None) -> float:
+        """`draw` in [0, 1) picks the jitter; default random."""
+        full = min(self.cap, self.initial * self.factor**attempt)
+        return full * (1 - self.jitter * (random.random() if draw is None else draw))
 
 
 async def follow_events(

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from gateway.api.desk_schemas import QueueOrderOut
 from gateway.api.schemas import CheckOut, HaltOut, OrderOut
 from gateway.domain.money import fmt
 
@@ -45,8 +46,11 @@ def check_line(check: CheckOut) -> Text:
 
 
 def checks_summary(order: OrderOut) -> str:
-    failed = sum(1 for c in order.checks if not c.passed)
-    total = len(order.checks)
+    if isinstance(order, QueueOrderOut):  # the queue's rows count checks, not list them
+        failed, total = order.checks_failed, order.checks_total
+    else:
+        failed = sum(1 for c in order.checks if not c.passed)
+        total = len(order.checks)
     return f"✘ {failed}/{total}" if failed else f"✔ {total}"
 
 

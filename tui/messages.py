@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.message import Message
 
-from gateway.api.schemas import AuditEventOut, HaltOut, OrderOut, StatusOut
+from gateway.api.desk_schemas import ImpactOut, LimitsOut
+from gateway.api.schemas import AuditEventOut, HaltOut, OrderOut, PricesOut, StatusOut
 from tui.client import DeskError
 
 
 class QueueLoaded(Message):
-    """The pending queue as fetched; `epoch` is the feed epoch when the fetch began."""
+    """The pending queue as fetched; `epoch` is the feed epoch and `decisions` the
+    decision clock when the fetch began."""
 
-    def __init__(self, orders: list[OrderOut], epoch: int) -> None:
+    def __init__(self, orders: Sequence[OrderOut], epoch: int, decisions: int = 0) -> None:
         super().__init__()
         self.orders = orders
         self.epoch = epoch
+        self.decisions = decisions
+
+
+class OrderLoaded(Message):
+    """One order in full (every check), for the detail pane."""
+
+    def __init__(self, order: OrderOut) -> None:
+        super().__init__()
+        self.order = order
+
+
+class ImpactLoaded(Message):
+    def __init__(self, impact: ImpactOut) -> None:
+        super().__init__()
+        self.impact = impact
+
+
+class PricesLoaded(Message):
+    def __init__(self, prices: PricesOut) -> None:
+        super().__init__()
+        self.prices = prices
+
+
+class LimitsLoaded(Message):
+    def __init__(self, limits: LimitsOut) -> None:
+        super().__init__()
+        self.limits = limits
 
 
 class StatusLoaded(Message):

@@ -5,6 +5,7 @@ Kept free of Textual so the rule is a plain function with plain tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,12 @@ class DeskState:
     in_flight: set[str] = field(default_factory=set)
     # server clock minus local clock, learned from /v1/status, for honest countdowns.
     clock_offset: timedelta = timedelta(0)
+    # The local clock; replaceable so snapshot tests render fixed countdowns.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Ticks on every decision the gateway confirms; `decided` maps an order to the tick of
+    # its confirmation, so a queue fetched before it cannot bring the order back.
+    decision_clock: int = 0
+    decided: dict[str, int] = field(default_factory=dict)
 
     @property
     def queue_fresh(self) -> bool:
@@ -32,7 +39,7 @@ class DeskState:
         return self.feed_up and self.queue_epoch == self.feed_epoch
 
     def server_now(self, local_now: datetime | None = None) -> datetime:
-        return (local_now or datetime.now(UTC)) + self.clock_offset
+        return (local_now or self.clock()) + self.clock_offset
 
     def feed_changed(self, up: bool) -> None:
         self.feed_up = up
@@ -41,13 +48,25 @@ class DeskState:
     def find(self, order_id: str) -> OrderOut | None:
         return next((o for o in self.orders if o.id == order_id), None)
 
-    def set_orders(self, orders: list[OrderOut], epoch: int) -> None:
+    def set_orders(self, orders: Sequence[OrderOut], epoch: int, decisions: int = 0) -> None:
+        """`decisions` is the decision clock when the fetch began."""
+        fresh = [o for o in orders if self.decided.get(o.id, -1) <= decisions]
         # Soonest expiry first: those are the decisions that cannot wait.
-        self.orders = sorted(orders, key=lambda o: (o.expires_at, o.created_at, o.id))
+        self.orders = sorted(fresh, key=lambda o: (o.expires_at, o.created_at, o.id))
         self.queue_epoch = epoch
+
+    def confirm_decided(self, order_id: str) -> None:
+        """The gateway confirmed this order left the queue: drop it, and keep it out."""
+        self.decision_clock += 1
+        self.decided[order_id] = self.decision_clock
+        self.drop(order_id)
 
     def drop(self, order_id: str) -> None:
         self.orders = [o for o in self.orders if o.id != order_id]
+
+    def replace(self, order: OrderOut) -> None:
+        """A newer version confirmed by the gateway (an edit, a first approval)."""
+        self.orders = [order if o.id == order.id else o for o in self.orders]
 
     def blocked_reason(self, order: OrderOut, local_now: datetime | None = None) -> str | None:
         """Why this order may not be approved or denied right now, or None if it may."""

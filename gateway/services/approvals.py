@@ -7,6 +7,7 @@ from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 
+from . import dual
 from .errors import Conflict, Forbidden, HaltedError, LimitRejected
 from .transitions import load, recheck, transition
 
@@ -33,13 +34,22 @@ def approve(
                        "must propose again")
     if uow.halt.halted:
         raise HaltedError(uow.halt.reason)
+    if limits.bar_own_principal_approval:
+        dual.refuse_own_principal(uow, order, operator)
     decision = recheck(uow, order, limits)
     if not decision.passed:
         # The order stays pending with its fresh findings so the desk shows why.
         raise LimitRejected(decision, order)
+    first = order.approved_by  # set on a pending order only by a first of two approvals
+    if dual.needs_two(order, limits, uow.prices):
+        if first is None:
+            return dual.record_first(uow, order, operator, decision, limits_version)
+        if first == operator:
+            raise Conflict(f"you already gave order {order.id} its first approval; a different "
+                           "operator must give the second", order)
     return transition(
         uow, order, OrderState.APPROVED, f"operator:{operator}", checks=decision.checks,
-        payload={"limits_version": limits_version,
+        payload={"limits_version": limits_version, "first_approved_by": first,
                  "checks": [c.as_dict() for c in decision.checks]},
         approved_by=operator, decided_at=uow.now, limits_version=limits_version,
     )
@@ -66,7 +76,7 @@ def cancel(uow: UnitOfWork, order_id: str, actor: str, producer: str | None, rea
 
 def expire_due(uow: UnitOfWork) -> list[str]:
     expired = []
-    for order in orders_repo.orders_in_states(uow.conn, [OrderState.PENDING_APPROVAL]):
+    for order in orders_repo.expired_pending(uow.conn, uow.now):
         if uow.now >= order.expires_at:
             transition(uow, order, OrderState.EXPIRED, "system:expiry",
                        reason="no decision within the approval window")

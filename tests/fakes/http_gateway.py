@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +18,13 @@ from typing import Any, Literal
 import httpx
 
 from gateway.api.schemas import AuditEventOut, CheckOut, HaltOut, OrderOut, StatusOut
+from tests.fakes.http_desk_routes import (
+    DeskExtras,
+    edit_refusal,
+    edited,
+    overview_reply,
+    queue_item,
+)
 
 StreamMode = Literal["live", "finite", "fail"]
 
@@ -55,6 +62,12 @@ class FakeGatewayHttp:
         self.hold_decisions: asyncio.Event | None = None
         self._subscribers: list[asyncio.Queue[AuditEventOut]] = []
         self._next_id = 1
+        # Dual-approval threshold, reference prices, positions: the desk routes' state.
+        self.extras = DeskExtras()
+        # The server's clock; snapshot tests fix it so countdowns render the same every run.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # When set to an unset Event, queue fetches read now but answer once it is set.
+        self.slow_queue: asyncio.Event | None = None
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -78,7 +91,7 @@ class FakeGatewayHttp:
         rationale: str | None = "breakout above the 4h range",
         checks: list[CheckOut] | None = None,
     ) -> OrderOut:
-        now = datetime.now(UTC)
+        now = self.clock()
         order_id = f"ord-{self._next_id:03d}"
         self._next_id += 1
         qty, price = Decimal(quantity), None if limit_price is None else Decimal(limit_price)
@@ -128,7 +141,7 @@ class FakeGatewayHttp:
     ) -> AuditEventOut:
         event = AuditEventOut(
             seq=len(self.events) + 1,
-            ts=datetime.now(UTC),
+            ts=self.clock(),
             kind=kind,
             actor=actor,
             order_id=order_id,
@@ -165,7 +178,26 @@ class FakeGatewayHttp:
             case "GET", ["orders"]:
                 state = params.get("state")
                 found = [o for o in self.orders.values() if state is None or o.state == state]
-                return _json({"orders": [json.loads(o.model_dump_json()) for o in found]})
+                payload = {"orders": [json.loads(o.model_dump_json()) for o in found]}
+                if self.slow_queue is not None:  # answer as of now, deliver later
+                    await self.slow_queue.wait()
+                return _json(payload)
+            case "GET", ["desk", "queue"]:
+                found = [o for o in self.orders.values() if o.state == "pending_approval"]
+                payload = {"orders": [queue_item(o) for o in found]}
+                if self.slow_queue is not None:  # answer as of now, deliver later
+                    await self.slow_queue.wait()
+                return _json(payload)
+            case "POST", ["orders", order_id, "edit"]:
+                return self._edit(order_id, body or {})
+            case "GET", ["limits"]:
+                return _json(self.extras.limits())
+            case "GET", ["prices"]:
+                return _json(self.extras.prices())
+            case "GET", ["desk", "orders", order_id, "impact"]:
+                if order_id not in self.orders:
+                    return _error(404, "not_found", f"no order {order_id}")
+                return _model(self.extras.impact(self.orders[order_id]))
             case "GET", ["orders", order_id]:
                 if order_id not in self.orders:
                     return _error(404, "not_found", f"no order {order_id}")
@@ -189,6 +221,9 @@ class FakeGatewayHttp:
                 )
             case "GET", ["events"]:
                 return self._stream(params.get("after"))
+        reply = overview_reply(parts, self.extras, self.events, params)
+        if request.method == "GET" and reply is not None:
+            return _json(reply)
         return _error(404, "not_found", f"no route {request.method} {request.url.path}")
 
     async def _decide(self, order_id: str, verb: str, body: dict[str, Any]) -> httpx.Response:
@@ -205,6 +240,15 @@ class FakeGatewayHttp:
             return _error(409, "not_pending", f"order is {order.state}")
         if body.get("version") not in (None, order.version):
             return _error(409, "version_conflict", f"order is now at version {order.version}")
+        if verb == "approve" and self.extras.needs_dual(order):
+            if order.approved_by == self.actor:
+                return _error(409, "conflict", "a different operator must give the second")
+            if order.approved_by is None:
+                first = order.model_copy(
+                    update={"version": order.version + 1, "approved_by": self.actor})
+                self.orders[order_id] = first
+                self.publish("order.first_approval", order_id, self.actor)
+                return _model(first)
         decided = order.model_copy(
             update={
                 "state": "approved" if verb == "approve" else "denied",
@@ -218,6 +262,19 @@ class FakeGatewayHttp:
         self.publish(kind, order_id, self.actor, body.get("reason"))
         return _model(decided)
 
+    def _edit(self, order_id: str, body: dict[str, Any]) -> httpx.Response:
+        order = self.orders.get(order_id)
+        if order is None:
+            return _error(404, "not_found", f"no order {order_id}")
+        if order.state != "pending_approval" or body.get("version") != order.version:
+            return _error(409, "conflict", f"order is {order.state} at version {order.version}")
+        refusal = edit_refusal(order, body)
+        if refusal is not None:
+            return _error(422, "invalid_edit", refusal[1], field=refusal[0])
+        self.orders[order_id] = edited(order, body)
+        self.publish("order.edited", order_id, self.actor)
+        return _model(self.orders[order_id])
+
     def _status(self) -> StatusOut:
         counts: dict[str, int] = {}
         for order in self.orders.values():
@@ -227,7 +284,7 @@ class FakeGatewayHttp:
             orders_by_state=counts,
             limits_version="v1",
             venue="paper",
-            server_time=datetime.now(UTC),
+            server_time=self.clock(),
         )
 
     def _stream(self, after: str | None) -> httpx.Response:

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from gateway.api.app import create_app
-from tests.support import add, make_gateway, proposal
+from gateway.bootstrap import Gateway
+from gateway.sdk.auth import ProducerAuth
+from tests.support import LIMITS, add, make_gateway, proposal
 from tests.unit.tui.harness import RecordingDesk, plain, queue_ids
 from tui.app import DeskApp
 from tui.client import DeskApi
@@ -35,10 +38,8 @@ class Served:
     trader: str
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
-    bot, trader = add(gw, "bot1", "producer"), add(gw, "trader1", "trader", "tina")
+@contextmanager
+def serving(gw: Gateway) -> Iterator[tuple[str, uvicorn.Server]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -49,16 +50,27 @@ def served(tmp_path: Path) -> Iterator[Served]:
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    yield Served(f"http://127.0.0.1:{port}", bot, trader)
-    # force_exit: a graceful exit would wait for the desk's open event stream.
-    server.should_exit = server.force_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        # force_exit: a graceful exit would wait for the desk's open event stream.
+        server.should_exit = server.force_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
+    bot, trader = add(gw, "bot1", "producer"), add(gw, "trader1", "trader", "tina")
+    with serving(gw) as (url, _):
+        yield Served(url, bot, trader)
 
 
 class LiveDesk(RecordingDesk):
     def __init__(self, url: str, token: str) -> None:
         DeskApp.__init__(self, DeskApi(url, token), Backoff(initial=0.2, cap=0.5))
         self.notices = []
+        self._clock = None
 
 
 async def wait(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
@@ -70,8 +82,7 @@ async def wait(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> N
 
 
 async def propose(served: Served, **overrides: Any) -> str:
-    headers = {"Authorization": f"Bearer {served.bot}"}
-    async with httpx.AsyncClient(base_url=served.url, headers=headers) as client:
+    async with httpx.AsyncClient(base_url=served.url, auth=ProducerAuth(served.bot)) as client:
         reply = await client.post("/v1/orders", json=proposal(**overrides))
     assert reply.status_code == 201, reply.text
     return str(reply.json()["id"])
@@ -82,7 +93,7 @@ async def test_desk_decides_orders_and_halts_against_the_real_gateway(served: Se
     app = LiveDesk(served.url, served.trader)
     async with app.run_test(size=(150, 40)) as pilot:
         await wait(pilot, lambda: app.desk.state.queue_fresh and queue_ids(app) == [first], "q")
-        assert "✔ max_position" in plain(app.desk.detail.content)
+        await wait(pilot, lambda: "✔ max_position" in plain(app.desk.detail.content), "checks")
 
         second = await propose(served, symbol="ETH/USDT", quantity="1", limit_price="2000")
         await wait(pilot, lambda: second in queue_ids(app), "event-driven refresh")
@@ -109,3 +120,41 @@ async def test_desk_decides_orders_and_halts_against_the_real_gateway(served: Se
         app.screen.query_one(Input).value = "all clear"
         await pilot.press("enter")
         await wait(pilot, lambda: app.said("ask a risk officer or admin"), "403 explained")
+
+
+async def test_two_desks_dual_approval_edit_and_disconnect_on_the_real_gateway(
+    tmp_path: Path,
+) -> None:
+    limits = LIMITS + 'dual_approval_notional: "5000"\n'
+    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path, limits=limits)
+    bot = add(gw, "bot1", "producer")
+    tina, tom = add(gw, "trader1", "trader", "tina"), add(gw, "trader2", "trader", "tom")
+    with serving(gw) as (url, server):
+        served = Served(url, bot, tina)
+        order = await propose(served, quantity="0.2")  # 8000 > 5000: two approvals
+        first, second = LiveDesk(url, tina), LiveDesk(url, tom)
+        async with first.run_test(size=(150, 40)) as p1, second.run_test(size=(150, 40)) as p2:
+            await wait(p1, lambda: queue_ids(first) == [order] and first.desk.state.queue_fresh
+                       and first.desk.queue.dual_threshold is not None, "desk 1 live")
+            await wait(p2, lambda: queue_ids(second) == [order], "desk 2 live")
+
+            await p1.press("a")
+            await wait(p1, lambda: first.said("First approval recorded"), "first approval")
+            await wait(p2, lambda: "first approval by trader1" in plain(
+                second.desk.detail.content), "desk 2 shows who approved first")
+
+            await p1.press("e")  # desk 1 halves the order: the first approval is void
+            await wait(p1, lambda: len(first.screen_stack) > 1, "edit form")
+            first.screen.query_one("#edit-quantity", Input).value = "0.1"
+            await p1.press("enter")
+            await wait(p2, lambda: "BUY 0.1 BTC/USDT" in plain(second.desk.detail.content)
+                       and "version 3" in plain(second.desk.detail.content), "edit seen")
+
+            await p2.press("a")  # 4000 now: one approval is enough
+            await wait(p2, lambda: queue_ids(second) == [], "approved by desk 2")
+            await wait(p1, lambda: queue_ids(first) == [], "desk 1 follows")
+
+            server.should_exit = server.force_exit = True  # the gateway goes away
+            await wait(p1, lambda: "DISCONNECTED" in plain(first.desk.feed_banner.content),
+                       "disconnected banner")
+            assert first.desk.queue.has_class("-stale")

@@ -1,25 +1,25 @@
-"""DeskScreen: the approval queue, the order detail, the banners and every desk action.
+"""DeskScreen: the approval queue, the order detail, the banners, and the handlers that turn
+worker results into what the trader sees.
 
-Its gateway I/O (workers) is inherited from DeskIO; this module holds layout, keys and
-the handlers that turn worker results into what the trader sees.
-
-Bindings live on this screen rather than on the App so that they are out of reach
-while a modal (reason prompt, help) is open: App bindings stay active under modals.
+Keys map to DeskActions; gateway I/O lives in DeskIO. Bindings live on this screen rather
+than on the App so that they are out of reach while a modal (reason, edit, help) is open:
+App bindings stay active under modals.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import partial
+from decimal import Decimal
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.notifications import SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from gateway.api.schemas import OrderOut
+from gateway.api.desk_schemas import ImpactOut
+from gateway.api.schemas import OrderOut, StatusOut
+from gateway.domain.money import parse_decimal
 from tui.client import PENDING_LIMIT
 from tui.explain import explain
 from tui.format import order_title, when
@@ -29,26 +29,40 @@ from tui.messages import (
     FeedDown,
     FeedUp,
     HaltChanged,
+    ImpactLoaded,
+    LimitsLoaded,
+    OrderLoaded,
+    PricesLoaded,
     QueueLoaded,
     RequestFailed,
     StatusLoaded,
 )
-from tui.screens.desk_io import DeskIO
-from tui.screens.help import HelpScreen
-from tui.screens.reason import ReasonModal
+from tui.screens.desk_actions import DeskActions
 from tui.widgets import FeedBanner, HaltBanner, OrderDetail, OrderQueue
 
+MARKET_REFRESH_S = 5.0  # reference prices move; bps and the dual badge follow them
+CONTEXT_DELAY_S = 0.06
 
-class DeskScreen(DeskIO):
+
+class DeskScreen(DeskActions):
     BINDINGS = [
         Binding("a", "approve", "Approve", id="approve", tooltip="Approve the version shown"),
         Binding("d", "deny", "Deny", id="deny", tooltip="Deny, with a reason"),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Reduce quantity / tighten price"),
+        Binding("A", "approve_selected", "Approve sel.", id="approve-selected"),
+        Binding("D", "deny_selected", "Deny sel.", id="deny-selected"),
+        Binding("o", "overview", "Overview", id="overview", tooltip="Positions, producers, audit"),
         Binding("H", "halt", "Halt", id="halt", tooltip="Halt all trading"),
         Binding("R", "resume", "Resume", id="resume", tooltip="Resume trading (risk/admin)"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
+
+    _status: StatusOut | None = None
+    _impact: ImpactOut | None = None
+    _full: OrderOut | None = None  # the highlighted order with every check
+    _context_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,14 +74,6 @@ class DeskScreen(DeskIO):
                 yield OrderDetail(id="detail")
         yield Static(id="status-line", markup=False)
         yield Footer()
-
-    @property
-    def queue(self) -> OrderQueue:
-        return self.query_one("#queue", OrderQueue)
-
-    @property
-    def detail(self) -> OrderDetail:
-        return self.query_one("#detail", OrderDetail)
 
     @property
     def halt_banner(self) -> HaltBanner:
@@ -84,70 +90,14 @@ class DeskScreen(DeskIO):
             f"Connecting to the gateway's event stream at {self.api.base_url}. "
             "Orders are not actionable until the desk is live."
         )
+        self.queue.highlight_listener = self._highlighted
         self._render_liveness()
         self.queue.focus()
         self.load_status()
+        self.load_market()
         self._follow_events()  # the queue is fetched once the stream is up (FeedUp)
         self.set_interval(1.0, self._tick)
-
-    # ---- actions: open prompts and start workers; no I/O here -------------------------
-
-    def action_approve(self) -> None:
-        order = self._actionable_order()
-        if order is not None:
-            self._begin(order)
-            self._send_approve(order.id, order.version)
-
-    def action_deny(self) -> None:
-        order = self._actionable_order()
-        if order is None:
-            return
-        # The version is captured now: it is the one on screen when the trader chose to deny.
-        modal = ReasonModal(
-            f"Deny {order_title(order)}?",
-            f"Order {order.id}, version {order.version}, from {order.producer}.",
-            "Deny order",
-            danger=False,
-        )
-        self.app.push_screen(modal, callback=partial(self._deny_with_reason, order))
-
-    def action_halt(self) -> None:
-        modal = ReasonModal(
-            "Halt ALL trading?",
-            "No order will be sent to the venue until a risk officer or admin resumes.",
-            "Halt trading",
-            danger=True,
-        )
-        self.app.push_screen(modal, callback=partial(self._halt_with_reason, True))
-
-    def action_resume(self) -> None:
-        modal = ReasonModal(
-            "Resume trading?",
-            "Approved orders will flow to the venue again. Only risk or admin may resume.",
-            "Resume trading",
-            danger=False,
-        )
-        self.app.push_screen(modal, callback=partial(self._halt_with_reason, False))
-
-    def action_refresh(self) -> None:
-        self.request_queue()
-        self.load_status()
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
-
-    def _deny_with_reason(self, order: OrderOut, reason: str | None) -> None:
-        if reason is None:
-            return
-        # Re-check: the stream may have dropped while the prompt was open.
-        if self._refuse_if_blocked(order):
-            return
-        self._begin(order)
-        self._send_deny(order.id, reason, order.version)
-
-    def _halt_with_reason(self, halt: bool, reason: str | None) -> None:
-        if reason is not None:
-            self._send_halt(halt, reason)
+        self.set_interval(MARKET_REFRESH_S, self.load_market)
 
     # ---- message handlers: update state and widgets -----------------------------------
 
@@ -164,7 +114,7 @@ class DeskScreen(DeskIO):
         self.state.feed_changed(up=False)
         self.feed_banner.show(
             f"DISCONNECTED from the gateway's event stream ({message.reason}). "
-            f"This queue may be stale and cannot be acted on. Retrying in {message.retry_in:g} s."
+            f"This queue may be stale and cannot be acted on. Retrying in {message.retry_in:.1f} s."
         )
         self._render_liveness()
 
@@ -173,13 +123,18 @@ class DeskScreen(DeskIO):
         kind = message.event.kind
         if kind.startswith("order."):
             self.request_queue()
+            if message.event.order_id == self.queue.highlighted_id:
+                self._load_highlighted_context()
         elif kind.startswith("halt."):
             self.load_status()
 
     @on(QueueLoaded)
     def _queue_loaded(self, message: QueueLoaded) -> None:
-        self.state.set_orders(message.orders, message.epoch)
-        self.queue.show(self.state.orders, self.state.server_now(), self.state.in_flight)
+        self.state.set_orders(message.orders, message.epoch, message.decisions)
+        self._show_queue()
+        shown = self.state.find(self.queue.highlighted_id or "")
+        if shown is not None and (self._full is None or self._full.version != shown.version):
+            self._load_highlighted_context()  # the detail must show the version listed
         if len(message.orders) >= PENDING_LIMIT:
             # Say so rather than let a capped list pass for the whole queue.
             self.queue.border_title = f"Pending approval: first {PENDING_LIMIT} shown, more wait"
@@ -187,15 +142,34 @@ class DeskScreen(DeskIO):
 
     @on(StatusLoaded)
     def _status_loaded(self, message: StatusLoaded) -> None:
-        status = message.status
-        self.state.clock_offset = status.server_time - datetime.now(UTC)
+        self._status = status = message.status
+        self.state.clock_offset = status.server_time - self.state.clock()
         self.state.halt = status.halt
         self.halt_banner.show(status.halt)
-        pending = status.orders_by_state.get("pending_approval", 0)
-        self.query_one("#status-line", Static).update(
-            f"venue {status.venue} · limits {status.limits_version} · pending {pending} · "
-            f"server time {when(status.server_time)}"
-        )
+        self._render_status_line()
+
+    @on(LimitsLoaded)
+    def _limits_loaded(self, message: LimitsLoaded) -> None:
+        threshold = message.limits.limits.get("dual_approval_notional")
+        self.queue.dual_threshold = None if threshold is None else parse_decimal(threshold)
+        self.queue.invalidate()
+
+    @on(PricesLoaded)
+    def _prices_loaded(self, message: PricesLoaded) -> None:
+        self.queue.mids = {p.symbol: p.mid for p in message.prices.prices}
+        self.queue.invalidate()
+
+    @on(OrderLoaded)
+    def _order_loaded(self, message: OrderLoaded) -> None:
+        if message.order.id == self.queue.highlighted_id:
+            self._full = message.order
+            self._render_detail()
+
+    @on(ImpactLoaded)
+    def _impact_loaded(self, message: ImpactLoaded) -> None:
+        if message.impact.order_id == self.queue.highlighted_id:
+            self._impact = message.impact
+            self._render_detail()
 
     @on(HaltChanged)
     def _halt_changed(self, message: HaltChanged) -> None:
@@ -209,15 +183,21 @@ class DeskScreen(DeskIO):
     def _decided(self, message: Decided) -> None:
         order = message.order
         self.state.in_flight.discard(order.id)
-        if order.state != "pending_approval":  # e.g. still pending under dual approval
-            self.state.drop(order.id)
-        self.queue.show(self.state.orders, self.state.server_now(), self.state.in_flight)
-        self._say(
-            f"{message.verb.capitalize()}: {order_title(order)} (order {order.id}). "
-            f"Gateway state: {order.state}.",
-            title=message.verb.capitalize(),
-        )
+        if order.state == "pending_approval":  # edited, or the first of two approvals
+            self.state.replace(order)
+        else:
+            self.state.confirm_decided(order.id)
+        self._show_queue()
+        title = message.verb.capitalize()
+        if order.state == "pending_approval" and message.verb == "approved":
+            text = (f"First approval recorded: {order_title(order)} (order {order.id}) needs a "
+                    "second approval from a different operator.")
+        else:
+            text = (f"{title}: {order_title(order)} (order {order.id}). Gateway state: "
+                    f"{order.state}, version {order.version}.")
+        self._say(text, title=title)
         self.request_queue()
+        self._load_highlighted_context()
 
     @on(RequestFailed)
     def _request_failed(self, message: RequestFailed) -> None:
@@ -226,45 +206,39 @@ class DeskScreen(DeskIO):
             self.queue.mark_in_flight(message.order_id, in_flight=False)
             self._render_detail()
         self._say(explain(message.error, message.action), severity="error", timeout=15)
-        if message.error.status in (404, 409):
+        if message.error.status in (404, 409, 422):
             self.request_queue()
 
-    @on(OrderQueue.Highlighted)
-    def _highlighted(self) -> None:
+    def _highlighted(self, order_id: str | None) -> None:
+        self._impact = self._full = None
         self._render_detail()
+        # Fetch the full order once the cursor rests: holding ↓ must not queue a fetch a row.
+        if self._context_timer is not None:
+            self._context_timer.stop()
+        self._context_timer = self.set_timer(CONTEXT_DELAY_S, self._load_highlighted_context)
 
-    # ---- helpers ------------------------------------------------------------------------
+    # ---- rendering ----------------------------------------------------------------------
 
-    def _actionable_order(self) -> OrderOut | None:
-        """The highlighted order if it may be decided now; otherwise say why not."""
+    def _load_highlighted_context(self) -> None:
         order_id = self.queue.highlighted_id
-        order = None if order_id is None else self.state.find(order_id)
-        if order is None:
-            self._say("No order selected.", severity="warning")
-            return None
-        return None if self._refuse_if_blocked(order) else order
+        if order_id is not None:
+            self.load_context(order_id)
 
-    def _refuse_if_blocked(self, order: OrderOut) -> bool:
-        reason = self.state.blocked_reason(order)
-        if reason is not None:
-            self._say(reason, severity="warning", timeout=10)
-        return reason is not None
+    def _show_queue(self) -> None:
+        self.queue.show(self.state.orders, self.state.server_now(), self.state.in_flight)
+        self._render_status_line()
 
-    def _begin(self, order: OrderOut) -> None:
-        self.state.in_flight.add(order.id)
-        self.queue.mark_in_flight(order.id, in_flight=True)
-        self._render_detail()
-
-    def _say(
-        self,
-        text: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-    ) -> None:
-        # markup=False: server messages and reasons are shown as typed, never interpreted.
-        self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
+    def _render_status_line(self) -> None:
+        # The pending count is the live queue's, not the startup /v1/status figure.
+        pending = len(self.state.orders)
+        parts = [f"pending {pending}", f"selected {len(self.queue.selected)}"]
+        if self._status is not None:
+            parts = [f"venue {self._status.venue}", f"limits {self._status.limits_version}",
+                     *parts, f"server time {when(self.state.server_now())}"]
+        threshold: Decimal | None = self.queue.dual_threshold
+        if threshold is not None:
+            parts.append(f"dual approval above {threshold}")
+        self.query_one("#status-line", Static).update(" · ".join(parts))
 
     def _render_liveness(self) -> None:
         self.queue.set_class(not self.state.queue_fresh, "-stale")
@@ -274,8 +248,16 @@ class DeskScreen(DeskIO):
         order_id = self.queue.highlighted_id
         order = None if order_id is None else self.state.find(order_id)
         blocked = None if order is None else self.state.blocked_reason(order)
-        self.detail.show(order, blocked, self.state.server_now())
+        impact = self._impact if order is not None and self._impact is not None and (
+            self._impact.order_id == order.id) else None
+        full = self._full
+        if order is not None and full is not None and (full.id, full.version) == (
+                order.id, order.version):
+            order = full  # same version, with every check and the rationale
+        self.detail.show(order, blocked, self.state.server_now(), impact,
+                         self.queue.dual_threshold)
 
     def _tick(self) -> None:
         self.queue.tick(self.state.server_now())
         self._render_detail()
+        self._render_status_line()

@@ -6,12 +6,25 @@ so the screen's handlers are the single place where state and display change.
 
 from __future__ import annotations
 
+import contextlib
+from decimal import Decimal
+
 from textual import work
 from textual.screen import Screen
 
 from tui.client import DeskApi, DeskError
 from tui.feed import Backoff, follow_events
-from tui.messages import Decided, HaltChanged, QueueLoaded, RequestFailed, StatusLoaded
+from tui.messages import (
+    Decided,
+    HaltChanged,
+    ImpactLoaded,
+    LimitsLoaded,
+    OrderLoaded,
+    PricesLoaded,
+    QueueLoaded,
+    RequestFailed,
+    StatusLoaded,
+)
 from tui.state import DeskState
 
 
@@ -47,13 +60,13 @@ class DeskIO(Screen[None]):
         try:
             while self._queue_dirty:
                 self._queue_dirty = False
-                epoch = self.state.feed_epoch
+                epoch, decisions = self.state.feed_epoch, self.state.decision_clock
                 try:
                     orders = await self.api.pending_orders()
                 except DeskError as err:
                     self.post_message(RequestFailed("load the pending queue", err))
                     return
-                self.post_message(QueueLoaded(orders.orders, epoch))
+                self.post_message(QueueLoaded(orders.orders, epoch, decisions))
         finally:
             self._queue_loading = False
 
@@ -71,6 +84,39 @@ class DeskIO(Screen[None]):
             self.post_message(Decided(await self.api.deny(order_id, reason, version), "denied"))
         except DeskError as err:
             self.post_message(RequestFailed(f"deny order {order_id}", err, order_id))
+
+    @work(group="decisions")
+    async def _send_edit(
+        self, order_id: str, version: int, quantity: Decimal | None, price: Decimal | None
+    ) -> None:
+        try:
+            edited = await self.api.edit(order_id, version, quantity, price)
+        except DeskError as err:
+            self.post_message(RequestFailed(f"edit order {order_id}", err, order_id))
+            return
+        self.post_message(Decided(edited, "edited"))
+
+    @work(exclusive=True, group="context")
+    async def load_context(self, order_id: str) -> None:
+        """The highlighted order in full (every check) and its position/exposure impact."""
+        try:
+            self.post_message(OrderLoaded(await self.api.order(order_id)))
+        except DeskError as err:
+            if err.status != 404:  # a 404 is an order just decided: the queue catches up
+                self.post_message(RequestFailed(f"load order {order_id}", err))
+            return
+        # Optional context: on failure the detail says "not available".
+        with contextlib.suppress(DeskError):
+            self.post_message(ImpactLoaded(await self.api.impact(order_id)))
+
+    @work(exclusive=True, group="market")
+    async def load_market(self) -> None:
+        """Reference prices (bps from market) and limits (dual-approval threshold)."""
+        try:
+            self.post_message(LimitsLoaded(await self.api.limits()))
+            self.post_message(PricesLoaded(await self.api.prices()))
+        except DeskError:
+            pass  # the queue shows "-" for bps; decisions never depend on these
 
     @work(group="halt")
     async def _send_halt(self, halt: bool, reason: str) -> None:

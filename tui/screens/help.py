@@ -11,21 +11,32 @@ from textual.widgets import Static
 HELP_TEXT = """\
 Guardrail Gateway: approval desk
 
-  ↑/↓     move through the pending queue (soonest expiry first)
+  ↑/↓ PgUp/PgDn Home/End   move through the pending queue (soonest expiry first); mouse: click
   a       approve the highlighted order, exactly the version shown
-  d       deny the highlighted order (asks for a reason)
+  d       deny the highlighted order (asks for a reason; it goes back to the bot)
+  e       edit before approving: reduce the quantity or tighten the limit price only
+  space   select / unselect the highlighted order for a batch decision (● in the queue)
+  A / D   approve / deny the selected orders (never "all": only what you selected)
+  o       overview: positions and PnL, limit use, producers, audit tail
   H       halt all trading (asks for a reason and confirmation)
   R       resume trading (risk or admin only; asks for a reason)
-  r       refresh queue and status from the gateway
+  r       refresh queue, status and prices from the gateway
   ?       this help
   q       quit
 
+Queue columns
+  expires  countdown to expiry     2op  0/2 or 1/2: dual approval needed, approvals given
+  bps      limit price's distance from the reference mid, in basis points (+ above)
+
 How the desk behaves
   • An action is shown as done only after the gateway confirms it.
-  • Approving sends the version you see; if the order changed meanwhile the gateway
-    refuses (409) and the desk refreshes so you can review it again.
+  • Approving sends the version you see; if the order changed meanwhile (edited, re-checked
+    after a limits reload) the gateway refuses (409), the desk says so and shows the new
+    version so you can review it again. A second desk deciding first gets the same answer.
+  • Orders above the dual-approval threshold need two different operators; the detail shows
+    who approved first. limits.yaml may bar a bot's own principal from approving it.
   • If the live event stream drops, a banner says so and no order can be approved or
-    denied until the desk has reconnected and refreshed the queue.
+    denied until the desk has reconnected (with backoff) and refreshed the queue.
   • Expired orders stay visible until the gateway reports them, but cannot be decided.
 
 Press escape, ? or q to close.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from tests.fakes.http_gateway import FakeGatewayHttp
 from tui.app import DeskApp
@@ -17,16 +19,24 @@ from tui.feed import Backoff
 from tui.screens.desk import DeskScreen
 
 # Long enough that a dropped stream stays dropped for the whole test.
-NO_RECONNECT = Backoff(initial=3600, cap=3600)
+NO_RECONNECT = Backoff(initial=3600, cap=3600, jitter=0)
 
 
 class RecordingDesk(DeskApp):
     """DeskApp that keeps every notification so tests can read what the trader was told."""
 
-    def __init__(self, fake: FakeGatewayHttp, backoff: Backoff = NO_RECONNECT) -> None:
+    def __init__(self, fake: FakeGatewayHttp, backoff: Backoff = NO_RECONNECT, *,
+                 clock: Callable[[], datetime] | None = None) -> None:
         api = DeskApi("http://gateway.test", fake.token, transport=fake.transport)
         super().__init__(api, backoff)
         self.notices: list[tuple[SeverityLevel, str]] = []
+        self._clock = clock
+
+    def get_default_screen(self) -> Screen[None]:
+        screen = super().get_default_screen()
+        if self._clock is not None and isinstance(screen, DeskScreen):
+            screen.state.clock = self._clock
+        return screen
 
     def notify(
         self,
@@ -71,4 +81,4 @@ def plain(renderable: object) -> str:
 
 
 def queue_ids(app: RecordingDesk) -> list[str]:
-    return [str(row.key.value) for row in app.desk.queue.ordered_rows]
+    return app.desk.queue.order_ids

@@ -24,8 +24,8 @@ async def test_queue_shows_only_pending_orders_soonest_expiry_first() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(pilot, app)
         assert queue_ids(app) == [sooner.id, later.id]
-        listing = next(r for r in fake.requests if r.path == "/v1/orders")
-        assert listing.params == {"state": "pending_approval", "limit": "500"}
+        listing = next(r for r in fake.requests if r.path == "/v1/desk/queue")
+        assert listing.params == {"limit": "10000"}
 
 
 async def test_detail_shows_every_check_and_the_rationale_of_the_highlighted_order() -> None:
@@ -34,6 +34,7 @@ async def test_detail_shows_every_check_and_the_rationale_of_the_highlighted_ord
     app = RecordingDesk(fake)
     async with app.run_test(size=SIZE) as pilot:
         await live(pilot, app)
+        await until(pilot, lambda: "✔ max_notional" in plain(app.desk.detail.content), "checks")
         text = plain(app.desk.detail.content)
         assert "✔ max_notional  observed 32000 / limit 50000" in text
         assert "✘ daily_loss  observed 1200 / limit 1000  over budget" in text

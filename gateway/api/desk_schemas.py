@@ -1,0 +1,102 @@
+"""Wire schemas of the desk's endpoints (edit, limits, producers, impact, utilisation, PnL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from .schemas import DecimalStr, OrderOut, Wire
+
+
+class EditIn(Wire):
+    """Reduce the quantity and/or tighten the limit price of a pending order."""
+
+    version: int = Field(description="The order version the trader saw; refused if it changed")
+    quantity: DecimalStr | None = Field(default=None, description="Smaller than the current")
+    limit_price: DecimalStr | None = Field(
+        default=None, description="Lower for a buy, higher for a sell"
+    )
+
+
+class LimitsOut(Wire):
+    version: str
+    limits: dict[str, object] = Field(description="limits.yaml as parsed; amounts as strings")
+
+
+class ViolationOut(Wire):
+    order_id: str
+    at: datetime
+    reason: str | None
+
+
+class ProducerOut(Wire):
+    name: str
+    principal: str
+    status: str
+    proposals: int
+    approvals: int
+    denials: int
+    rejections: int
+    pending: int
+    proposals_last_hour: int
+    filled_pnl: DecimalStr = Field(description="Marked-to-market PnL of its filled quantity")
+    recent_violations: list[ViolationOut]
+
+
+class ProducersOut(Wire):
+    producers: list[ProducerOut]
+
+
+class UsageOut(Wire):
+    """One utilisation bar: `used` of `limit`; new limits add rows, not fields."""
+
+    name: str
+    used: DecimalStr
+    limit: DecimalStr
+    fraction: DecimalStr
+
+
+class ImpactOut(Wire):
+    order_id: str
+    version: int
+    producer: ProducerOut | None
+    position_now: DecimalStr
+    position_after: DecimalStr
+    reserved_same_side: DecimalStr = Field(description="Other pending/open orders on this side")
+    mark_price: DecimalStr | None
+    exposure_now: DecimalStr | None
+    exposure_after: DecimalStr | None
+    notional: DecimalStr | None
+    needs_dual_approval: bool
+    first_approved_by: str | None
+    usage: list[UsageOut]
+
+
+class UtilisationOut(Wire):
+    usage: list[UsageOut]
+
+
+class PnlPoint(Wire):
+    at: datetime
+    realized: DecimalStr
+    total: DecimalStr
+
+
+class PnlOut(Wire):
+    since: datetime
+    points: list[PnlPoint]
+    realized_pnl: DecimalStr
+    unrealized_pnl: DecimalStr
+
+
+class QueueOrderOut(OrderOut):
+    """A pending order as the queue lists it: its checks summarised, not listed (the full
+    order is one GET away), so 10,000 of them stay a small reply."""
+
+    checks_failed: int
+    checks_total: int
+
+
+class QueueOut(Wire):
+    orders: list[QueueOrderOut]
