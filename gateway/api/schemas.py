@@ -32,13 +32,21 @@ class ProposalIn(Wire):
     symbol: str = Field(min_length=1, max_length=32, description="Canonical symbol, e.g. BTC/USDT")
     side: Literal["buy", "sell"]
     type: Literal["limit", "market"] = "limit"
-    quantity: DecimalStr = Field(description="Base quantity, > 0")
-    limit_price: DecimalStr | None = Field(default=None, description="Required for limit orders")
+    quantity: DecimalStr = Field(gt=0, description="Base quantity, > 0")
+    limit_price: DecimalStr | None = Field(default=None, gt=0,
+                                           description="Required for limit orders")
     idempotency_key: str | None = Field(
         default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
     )
     rationale: str | None = Field(default=None, max_length=2000)
-    confidence: DecimalStr | None = Field(default=None, description="0..1, the bot's own")
+    confidence: DecimalStr | None = Field(default=None, ge=0, le=1,
+                                          description="0..1, the bot's own")
+
+
+class ExplainIn(ProposalIn):
+    """A proposal to evaluate without queuing; operators may name the producer."""
+
+    producer: str | None = Field(default=None, max_length=64)
 
 
 class CheckOut(Wire):
@@ -147,6 +155,7 @@ class AuditEventOut(Wire):
     reason: str | None
     payload: dict[str, object]
     hash: str
+    prev_hash: str | None = None  # with `hash`, lets a reader re-check the chain link
 
 
 class AuditPage(Wire):
@@ -163,3 +172,17 @@ class ErrorBody(Wire):
 
 class ErrorOut(Wire):
     error: ErrorBody
+
+
+class ExplainOut(Wire):
+    passed: bool
+    limits_version: str
+    deciding: list[str] = Field(description="The checks that refuse it (empty: it would pass)")
+    checks: list[CheckOut]
+
+
+class LimitsReloadOut(Wire):
+    version: str
+    changed: bool
+    diff: dict[str, dict[str, object]]
+    reevaluated: list[dict[str, object]]

@@ -15,17 +15,31 @@ from pathlib import Path
 from scripts.benchmarks.harness import HOST, Context, HarnessError
 from scripts.benchmarks.procs import Proc, free_port, wait_ready
 
-# Caps far above anything the load sends, so every proposal passes the checks and the
-# benchmark measures intake rather than a refusal path. Keys mirror the repo's limits.yaml;
-# the position cap counts pending orders, and a run leaves tens of thousands pending.
+# Every check on, with caps far above anything the load sends, so every proposal passes and
+# the benchmark measures intake rather than a refusal path. The position cap counts pending
+# orders, and a run leaves tens of thousands pending.
 LIMITS_YAML = """\
 approval_ttl_seconds: 300
 quote_currency: USDT
 max_order_notional: "1000000000"
+price_collar_bps: 5000
+max_gross_exposure: "1000000000000000"
+max_net_exposure: "1000000000000000"
+max_open_orders: 100000000
+max_open_orders_per_producer: 100000000
+daily_loss_limit: "1000000000"
+max_drawdown: "1000000000"
+throttle: {window_seconds: 60, max_proposals: 100000000, max_proposals_per_producer: 100000000}
+duplicate_window_seconds: 10
+quarantine: {max_limit_refusals: 100000000, max_rate_refusals: 100000000}
 symbols:
-  BTC/USDT: {max_order_notional: "1000000000", max_position: "1000000000"}
+  BTC/USDT:
+    max_order_notional: "1000000000"
+    max_position: "1000000000"
+    max_position_notional: "1000000000000000"
+    min_quantity: "0.0001"
+    max_quantity: "1000"
 """
-
 
 def gateway_env(workdir: Path) -> dict[str, str]:
     limits = workdir / "limits.yaml"

@@ -1,31 +1,43 @@
--- wrk script for the intake benchmark: POST /v1/orders with a bearer token.
--- Usage: wrk ... -s intake.lua URL -- RUN_TAG TOKEN
--- Every request carries a fresh idempotency key and quantity, so the gateway's duplicate
--- guard never turns intake into a cache hit. Keys are RUN_TAG-THREAD-COUNTER: unique across
--- wrk threads (each has its own Lua state) and across runs against the same database.
+-- wrk script for the intake benchmark: POST /v1/orders, each request pre-signed.
+-- Usage: wrk ... -s intake.lua URL -- REQUESTS_FILE
+-- Producers sign every request (HMAC over method, path, timestamp, nonce and body hash) and
+-- a nonce is good once, so the harness signs a pool of unique requests just before the run
+-- (timestamps must be within 30 s) and each wrk thread replays its share, each once. Every
+-- body carries its own idempotency key and quantity, so no duplicate guard short-cuts it.
+-- File lines: key_id TAB timestamp TAB nonce TAB signature TAB body
 
 local next_thread = 0
-local prefix = "k"
-local counter = 0
+local threads = {}
+local pool = {}
+local index = 0
 
 function setup(thread)
   thread:set("thread_id", next_thread)
+  table.insert(threads, thread)
   next_thread = next_thread + 1
 end
 
 function init(args)
-  prefix = "k-" .. (args[1] or "run") .. "-" .. tostring(thread_id or 0)
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Bearer " .. (args[2] or "none")
+  local n = 0
+  local mine = thread_id or 0
+  local count = #threads
+  if count == 0 then count = 1 end
+  for line in io.lines(args[1]) do
+    if n % count == mine then
+      local k, ts, nonce, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      table.insert(pool, {k, ts, nonce, sig, body})
+    end
+    n = n + 1
+  end
 end
 
-local template = '{"symbol":"BTC/USDT","side":"buy","type":"limit",'
-  .. '"quantity":"0.%04d","limit_price":"95000","idempotency_key":"%s-%d"}'
-
 function request()
-  counter = counter + 1
-  -- quantity walks 0.0010 .. 0.9999 so bodies (and notionals) differ request by request
-  local body = string.format(template, 10 + counter % 9990, prefix, counter)
-  return wrk.format(nil, nil, nil, body)
+  index = index + 1
+  local r = pool[(index - 1) % #pool + 1]
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["X-GW-Key"] = r[1], ["X-GW-Timestamp"] = r[2], ["X-GW-Nonce"] = r[3],
+    ["X-GW-Signature"] = r[4],
+  }
+  return wrk.format("POST", nil, headers, r[5])
 end

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from gateway.sdk import signing
 from scripts.benchmarks import gateway_server
 from scripts.benchmarks.harness import HOST, Benchmark, Context, Goal, HarnessError, Row
 from scripts.benchmarks.procs import Proc, free_port, wait_ready
@@ -24,7 +26,7 @@ LUA = Path(__file__).with_name("intake.lua")
 PATH = "/v1/orders"
 PROBE = {
     "symbol": "BTC/USDT", "side": "buy", "type": "limit", "quantity": "0.001",
-    "limit_price": "95000", "idempotency_key": "k-probe",
+    "limit_price": "95000", "idempotency_key": f"k-probe-{time.time_ns()}",
 }  # fmt: skip
 
 # A started server: its base URL and the bearer token to send.
@@ -41,14 +43,16 @@ def bare_server(ctx: Context, workdir: Path) -> Iterator[tuple[str, str]]:
     ]  # fmt: skip
     with Proc(argv, log=workdir / "bare.log", cwd=ctx.root) as proc:
         wait_ready(f"http://{HOST}:{port}/healthz", proc)
-        yield f"http://{HOST}:{port}", "bare-needs-no-token"
+        yield f"http://{HOST}:{port}", "gwk_bare.needs-no-credential"
 
 
-def probe(base: str, token: str) -> None:
+def probe(base: str, credential: str) -> None:
     """One proposal before loading: a refused one means we would measure an error path."""
+    body = json.dumps(PROBE).encode()
     req = urllib.request.Request(
-        base + PATH, data=json.dumps(PROBE).encode(), method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        base + PATH, data=body, method="POST",
+        headers={"Content-Type": "application/json",
+                 **signing.sign(credential, "POST", PATH, body)},
     )  # fmt: skip
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -60,14 +64,37 @@ def probe(base: str, token: str) -> None:
     raise HarnessError(f"probe proposal got {status}: {body.decode(errors='replace')[:2000]}")
 
 
+# Well above what one core of Python serves per second: the pool must not run dry.
+REQUESTS_PER_SECOND_CEILING = 6000
+
+
+def signed_pool(credential: str, tag: str, seconds: float, path: Path) -> Path:
+    """Unique signed requests for one wrk run, signed now (timestamps stay within 30 s)."""
+    count = int(REQUESTS_PER_SECOND_CEILING * seconds) + 1000
+    now = time.time()
+    with path.open("w") as out:
+        for n in range(count):
+            body = json.dumps({
+                "symbol": "BTC/USDT", "side": "buy", "type": "limit",
+                "quantity": f"0.{10 + n % 9990:04d}", "limit_price": "95000",
+                "idempotency_key": f"k-{tag}-{n}"}, separators=(",", ":")).encode()
+            h = signing.sign(credential, "POST", PATH, body, now=now)
+            out.write(f"{h['X-GW-Key']}\t{h['X-GW-Timestamp']}\t{h['X-GW-Nonce']}\t"
+                      f"{h['X-GW-Signature']}\t{body.decode()}\n")
+    return path
+
+
 def measure(ctx: Context, server: Server, label: str, workdir: Path) -> WrkResult:
-    with server(ctx, workdir) as (base, token):
-        probe(base, token)
+    with server(ctx, workdir) as (base, credential):
+        probe(base, credential)
         ctx.say(f"intake: {label} warm-up {ctx.warmup} s")
         log = workdir / f"wrk-{label.split()[0]}.txt"
-        run_wrk(base + PATH, script=LUA, seconds=ctx.warmup, log=log, args=["w", token])
+        tag = f"{label.split()[0]}-{int(time.time())}"
+        pool = signed_pool(credential, f"w-{tag}", ctx.warmup, workdir / "warm.tsv")
+        run_wrk(base + PATH, script=LUA, seconds=ctx.warmup, log=log, args=[str(pool)])
         ctx.say(f"intake: {label} measured {ctx.duration} s")
-        return run_wrk(base + PATH, script=LUA, seconds=ctx.duration, log=log, args=["m", token])
+        pool = signed_pool(credential, f"m-{tag}", ctx.duration, workdir / "measure.tsv")
+        return run_wrk(base + PATH, script=LUA, seconds=ctx.duration, log=log, args=[str(pool)])
 
 
 def rows(base: WrkResult, subj: WrkResult) -> list[Row]:
