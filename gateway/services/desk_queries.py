@@ -20,6 +20,7 @@ from gateway.adapters.store.tables import audit_events, fills, orders, principal
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState, Side
 from gateway.domain.positions import Position, apply_fill
+from gateway.domain.session import SessionBase, session_figures
 
 ZERO = Decimal(0)
 APPROVED_LATER = frozenset({OrderState.APPROVED, OrderState.SENDING, OrderState.SUBMITTED,
@@ -96,11 +97,16 @@ def reserved(engine: Engine, symbol: str, side: Side, except_id: str) -> Decimal
                     for r in conn.execute(stmt) if r.id != except_id), start=ZERO)
 
 
-def usage(limits: Limits, held: Mapping[str, Position], marks: Mapping[str, Decimal]
-          ) -> list[tuple[str, Decimal, Decimal]]:
+def usage(limits: Limits, held: Mapping[str, Position], marks: Mapping[str, Decimal],
+          session: SessionBase | None = None) -> list[tuple[str, Decimal, Decimal]]:
     """(name, used, limit) for every limit measurable from positions and marks, in a stable
     order; a limit that is not set has no row. New limits add rows here."""
     rows = []
+    pnl, drawdown = session_figures(held, marks, session)
+    if limits.daily_loss_limit is not None and pnl is not None:
+        rows.append(("daily loss", max(-pnl, ZERO), limits.daily_loss_limit))
+    if limits.max_drawdown is not None and drawdown is not None:
+        rows.append(("drawdown", drawdown, limits.max_drawdown))
     for symbol, sl in sorted(limits.symbols.items()):
         pos = held.get(symbol)
         rows.append((f"{symbol} position", abs(pos.quantity) if pos else ZERO, sl.max_position))

@@ -16,6 +16,7 @@ from gateway.adapters.store.tables import audit_events, gateway_state, orders
 from gateway.adapters.store.uow import HaltState
 from gateway.domain.orders import VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position
+from gateway.domain.session import SessionBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,22 @@ def halt_state(engine: Engine) -> HaltState:
         return HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since))
 
 
-def counts_by_state(engine: Engine) -> dict[str, int]:
+def session_base(engine: Engine) -> SessionBase | None:
+    """The daily-loss session the risk monitor keeps in the state row (None before it ran)."""
     with _read(engine) as conn:
-        rows = conn.execute(select(orders.c.state, func.count()).group_by(orders.c.state))
+        row = conn.execute(select(gateway_state).where(gateway_state.c.id == 1)).one()
+    if row.session_start is None:
+        return None
+    return SessionBase(_utc(row.session_start), row.session_realized_base,  # type: ignore[arg-type]
+                       row.session_unrealized_base, row.session_equity_peak)
+
+
+def counts_by_state(engine: Engine, producer: str | None = None) -> dict[str, int]:
+    stmt = select(orders.c.state, func.count()).group_by(orders.c.state)
+    if producer is not None:
+        stmt = stmt.where(orders.c.producer == producer)
+    with _read(engine) as conn:
+        rows = conn.execute(stmt)
         return {state: int(n) for state, n in rows}
 
 

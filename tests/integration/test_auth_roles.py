@@ -17,7 +17,6 @@ PRODUCER_ALLOWED = {
     ("POST", "/v1/orders"), ("GET", "/v1/orders"), ("GET", "/v1/orders/{order_id}"),
     ("POST", "/v1/orders/{order_id}/cancel"), ("GET", "/v1/orders/events"),
     ("GET", "/v1/status"), ("GET", "/v1/prices"), ("GET", "/healthz"),
-    ("POST", "/v1/limits/explain"),  # what its own proposal would get; queues nothing
 }
 
 

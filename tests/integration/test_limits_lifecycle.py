@@ -89,7 +89,10 @@ def test_another_process_follows_the_limits_put_in_force(database_url: str,
 
 def test_explain_shows_the_deciding_rule_and_queues_nothing(desk: Desk) -> None:
     body = {"symbol": "BTC/USDT", "side": "buy", "quantity": "0.6", "limit_price": "40000"}
-    r = desk.client.post("/v1/limits/explain", json=body, headers=desk.bot)
+    assert desk.client.post("/v1/limits/explain", json=body,
+                            headers=desk.bot).status_code == 403  # bots may not probe
+    r = desk.client.post("/v1/limits/explain", json={**body, "producer": "bot1"},
+                         headers=desk.trader)
     assert r.status_code == 200
     assert r.json()["passed"] is False
     assert set(r.json()["deciding"]) == {"max_order_notional", "max_position"}
@@ -120,6 +123,9 @@ def test_reaching_the_daily_loss_limit_halts_trading_automatically(database_url:
         assert "600" in halt["reason"] and "500" in halt["reason"]
         r = desk.client.post("/v1/orders", json=proposal(quantity="0.01"), headers=desk.bot)
         assert r.status_code == 503
+        bars = {u["name"]: u for u in desk.client.get(
+            "/v1/desk/utilisation", headers=desk.trader).json()["usage"]}
+        assert (bars["daily loss"]["used"], bars["daily loss"]["limit"]) == ("600", "500")
 
 
 def test_a_suspension_made_in_one_process_binds_another_at_once(database_url: str,

@@ -57,11 +57,14 @@ async def resume(request: Request) -> HaltOut:
 
 @router.get("/status", response_model=StatusOut)
 def status(request: Request) -> StatusOut:
-    caller(request)
+    who = caller(request)
     gw = gateway_of(request)
     _, version = gw.limits.current()
+    # A producer sees the counts of its own orders only, not other bots' activity.
+    mine = who.name if who.role is Role.PRODUCER else None
     return StatusOut(halt=halt_out(queries.halt_state(gw.engine)),
-                     orders_by_state=queries.counts_by_state(gw.engine), limits_version=version,
+                     orders_by_state=queries.counts_by_state(gw.engine, mine),
+                     limits_version=version,
                      venue=gw.exchange.name, server_time=gw.clock.now())
 
 

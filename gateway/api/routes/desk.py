@@ -105,7 +105,9 @@ async def utilisation(request: Request) -> UtilisationOut:
     gw = gateway_of(request)
     current, _ = gw.limits.current()
     held = await asyncio.to_thread(desk_queries.all_positions, gw.engine)
-    return UtilisationOut(usage=_usage(desk_queries.usage(current, held, gw.prices.prices())))
+    session = await asyncio.to_thread(queries.session_base, gw.engine)
+    return UtilisationOut(usage=_usage(desk_queries.usage(current, held, gw.prices.prices(),
+                                                          session)))
 
 
 @router.get("/desk/orders/{order_id}/impact", response_model=ImpactOut)
