@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
@@ -18,12 +17,11 @@ from gateway.services import audit_export, queries
 from gateway.services.audit_export import AuditFilter
 from gateway.services.principals import HUMAN_ROLES
 
+from .. import sse
 from ..deps import gateway_of, require
 from ..schemas import AuditEventOut, AuditPage
 
 router = APIRouter(prefix="/v1", tags=["audit"])
-KEEPALIVE_S = 10.0
-CROSS_PROCESS_POLL_S = 0.25
 MAX_SEQ = 2**63 - 1  # the largest integer either database stores
 
 
@@ -106,36 +104,12 @@ async def events(
 ) -> StreamingResponse:
     await require(request, *HUMAN_ROLES)
     gw = gateway_of(request)
-    last_id = request.headers.get("last-event-id", "")
-    if after is not None:
-        start = after
-    elif last_id.isdigit():
-        start = int(last_id)
-    else:
-        start = await asyncio.to_thread(queries.audit_head_seq, gw.engine)
-    notifier: asyncio.Event = request.app.state.committed
+    start = await sse.resume_point(request, after, lambda: queries.audit_head_seq(gw.engine))
 
-    async def stream() -> AsyncIterator[str]:
-        cursor = start
-        idle = 0.0
-        yield ": connected\n\n"
-        while not await request.is_disconnected():
-            records = await asyncio.to_thread(queries.audit_events_page, gw.engine, cursor, 500)
-            for r in records:
-                cursor = r.seq
-                data = json.dumps(_out(r).model_dump(mode="json"), separators=(",", ":"))
-                yield f"id: {r.seq}\nevent: audit\ndata: {data}\n\n"
-            if records:
-                idle = 0.0
-                continue
-            try:
-                # Local commits wake us at once; other processes' within the poll interval.
-                await asyncio.wait_for(notifier.wait(), timeout=CROSS_PROCESS_POLL_S)
-            except TimeoutError:
-                idle += CROSS_PROCESS_POLL_S
-            if idle >= KEEPALIVE_S:
-                idle = 0.0
-                yield ": ping\n\n"
+    async def fetch(cursor: int) -> tuple[list[tuple[int, str, str]], int]:
+        records = await asyncio.to_thread(queries.audit_events_page, gw.engine, cursor, 500)
+        out = [(r.seq, "audit", json.dumps(_out(r).model_dump(mode="json"),
+                                           separators=(",", ":"))) for r in records]
+        return out, (records[-1].seq if records else cursor)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse.stream_response(request, start, fetch)
