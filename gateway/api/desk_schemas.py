@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from .schemas import DecimalStr, OrderOut, Wire
+from .schemas import DecimalOut, DecimalStr, OrderOut, Wire
 
 
 class EditIn(Wire):
@@ -40,7 +40,7 @@ class ProducerOut(Wire):
     rejections: int
     pending: int
     proposals_last_hour: int
-    filled_pnl: DecimalStr = Field(description="Marked-to-market PnL of its filled quantity")
+    filled_pnl: DecimalOut = Field(description="Marked-to-market PnL of its filled quantity")
     recent_violations: list[ViolationOut]
 
 
@@ -52,22 +52,22 @@ class UsageOut(Wire):
     """One utilisation bar: `used` of `limit`; new limits add rows, not fields."""
 
     name: str
-    used: DecimalStr
-    limit: DecimalStr
-    fraction: DecimalStr
+    used: DecimalOut
+    limit: DecimalOut
+    fraction: DecimalOut
 
 
 class ImpactOut(Wire):
     order_id: str
     version: int
     producer: ProducerOut | None
-    position_now: DecimalStr
-    position_after: DecimalStr
-    reserved_same_side: DecimalStr = Field(description="Other pending/open orders on this side")
-    mark_price: DecimalStr | None
-    exposure_now: DecimalStr | None
-    exposure_after: DecimalStr | None
-    notional: DecimalStr | None
+    position_now: DecimalOut
+    position_after: DecimalOut
+    reserved_same_side: DecimalOut = Field(description="Other pending/open orders on this side")
+    mark_price: DecimalOut | None
+    exposure_now: DecimalOut | None
+    exposure_after: DecimalOut | None
+    notional: DecimalOut | None
     needs_dual_approval: bool
     first_approved_by: str | None
     usage: list[UsageOut]
@@ -79,15 +79,15 @@ class UtilisationOut(Wire):
 
 class PnlPoint(Wire):
     at: datetime
-    realized: DecimalStr
-    total: DecimalStr
+    realized: DecimalOut
+    total: DecimalOut
 
 
 class PnlOut(Wire):
     since: datetime
     points: list[PnlPoint]
-    realized_pnl: DecimalStr
-    unrealized_pnl: DecimalStr
+    realized_pnl: DecimalOut
+    unrealized_pnl: DecimalOut
 
 
 class QueueOrderOut(OrderOut):

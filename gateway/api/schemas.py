@@ -12,11 +12,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from gateway.domain.money import parse_decimal, to_text
+from gateway.domain.money import parse_decimal, read_decimal, to_text
 
 DecimalStr = Annotated[
     Decimal,
     BeforeValidator(parse_decimal),
+    PlainSerializer(to_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.015"]}),
+]
+
+# Figures the gateway computed (averages, PnL, notionals) may carry more digits than any
+# input may; they are read back exactly, never through the stricter input parser.
+DecimalOut = Annotated[
+    Decimal,
+    BeforeValidator(read_decimal),
     PlainSerializer(to_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.015"]}),
 ]
@@ -63,24 +72,24 @@ class OrderOut(Wire):
     symbol: str
     side: str
     type: str
-    quantity: DecimalStr
-    limit_price: DecimalStr | None
+    quantity: DecimalOut
+    limit_price: DecimalOut | None
     state: str
     version: int
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
-    filled_quantity: DecimalStr
-    average_fill_price: DecimalStr | None
-    fees: DecimalStr
-    notional: DecimalStr | None
+    filled_quantity: DecimalOut
+    average_fill_price: DecimalOut | None
+    fees: DecimalOut
+    notional: DecimalOut | None
     reason: str | None
     idempotency_key: str | None
     client_order_id: str | None
     venue_order_id: str | None
     limits_version: str | None
     rationale: str | None
-    confidence: DecimalStr | None
+    confidence: DecimalOut | None
     approved_by: str | None
     checks: list[CheckOut] = []
 
@@ -113,24 +122,24 @@ class HaltOut(Wire):
 
 class PositionOut(Wire):
     symbol: str
-    quantity: DecimalStr
-    average_price: DecimalStr | None
-    realized_pnl: DecimalStr
-    mark_price: DecimalStr | None
-    unrealized_pnl: DecimalStr | None
+    quantity: DecimalOut
+    average_price: DecimalOut | None
+    realized_pnl: DecimalOut
+    mark_price: DecimalOut | None
+    unrealized_pnl: DecimalOut | None
 
 
 class PositionsOut(Wire):
     positions: list[PositionOut]
-    realized_pnl: DecimalStr
-    unrealized_pnl: DecimalStr
+    realized_pnl: DecimalOut
+    unrealized_pnl: DecimalOut
 
 
 class PriceOut(Wire):
     symbol: str
-    bid: DecimalStr
-    ask: DecimalStr
-    mid: DecimalStr
+    bid: DecimalOut
+    ask: DecimalOut
+    mid: DecimalOut
     observed_at: datetime
 
 

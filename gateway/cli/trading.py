@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from gateway.domain.money import fmt, parse_decimal
+from gateway.domain.money import fmt, read_decimal
 
 from .api_client import Api
 from .output import CliError, emit
@@ -79,7 +79,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def _order_line(o: dict[str, Any]) -> str:
-    price = fmt(parse_decimal(o["limit_price"])) if o["limit_price"] else "market"
+    price = fmt(read_decimal(o["limit_price"])) if o["limit_price"] else "market"
     return (f"{o['id']}  {o['state']:<16} {o['producer']:<12} {o['side']:<4} "
             f"{o['quantity']:>12} {o['symbol']:<10} @ {price}")
 
@@ -135,7 +135,7 @@ def resume(args: argparse.Namespace) -> int:
 def positions(args: argparse.Namespace) -> int:
     data = Api(args.url, args.token).call("GET", "/v1/positions")
     def money(text: str | None, places: int = 2) -> str:
-        return fmt(None if text is None else parse_decimal(text), places)
+        return fmt(None if text is None else read_decimal(text), places)
 
     lines = [f"{p['symbol']:<10} qty {p['quantity']:>14}  avg {money(p['average_price']):>12}  "
              f"realized {money(p['realized_pnl']):>10}  "

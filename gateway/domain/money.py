@@ -50,6 +50,21 @@ def parse_decimal(value: object) -> Decimal:
     raise AmountError(f"must be a decimal string, got {type(value).__name__}")
 
 
+_ANY_DECIMAL_RE = re.compile(r"^-?[0-9]{1,60}(\.[0-9]{1,60})?$")
+
+
+def read_decimal(value: object) -> Decimal:
+    """Read a figure the gateway itself produced (an average, a PnL, a notional): exact, any
+    precision up to 60+60 digits. Inputs from outside go through `parse_decimal` instead."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str) and _ANY_DECIMAL_RE.match(value):
+        return Decimal(value)
+    raise AmountError(f"{value!r} is not a decimal figure")
+
+
 def to_text(value: Decimal) -> str:
     """Canonical text: no exponent, no trailing zeros ("0.0100" -> "0.01", "4E+3" -> "4000")."""
     if value == 0:

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from gateway.api.desk_schemas import ImpactOut
 from gateway.api.schemas import OrderOut, StatusOut
-from gateway.domain.money import parse_decimal
+from gateway.domain.money import read_decimal
 from tui.client import PENDING_LIMIT
 from tui.explain import explain
 from tui.format import order_title, when
@@ -151,7 +151,7 @@ class DeskScreen(DeskActions):
     @on(LimitsLoaded)
     def _limits_loaded(self, message: LimitsLoaded) -> None:
         threshold = message.limits.limits.get("dual_approval_notional")
-        self.queue.dual_threshold = None if threshold is None else parse_decimal(threshold)
+        self.queue.dual_threshold = None if threshold is None else read_decimal(threshold)
         self.queue.invalidate()
 
     @on(PricesLoaded)
