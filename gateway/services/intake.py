@@ -104,7 +104,9 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
     rules = ALL_CHECKS
     if scope is not None:
         # The producer's own scope applies on top of the global limits.
-        rules = ALL_CHECKS + scope_checks(scope, uow.recent_count(p.producer, RATE_WINDOW_SECONDS))
+        recent = 0 if scope.rate_per_minute is None else uow.recent_count(
+            p.producer, RATE_WINDOW_SECONDS, scope.rate_per_minute)
+        rules = ALL_CHECKS + scope_checks(scope, recent)
     decision = evaluate(p, limits, uow.snapshot_for(p, limits), rules)
     order_id = new_order_id(uow.now)
     passed = decision.passed

@@ -53,9 +53,3 @@ class LimitsHolder:
             limits, version = parse_limits(text, f"limits version {db_version}")
             self.adopt(LoadedLimits(limits, version, text))
         return self.current
-
-    def reload(self) -> tuple[Limits, str]:
-        """Compatibility: re-read the file into this process only (install() is the way to
-        put limits in force)."""
-        self.adopt(self.read_file())
-        return self.current()

@@ -77,10 +77,6 @@ def known_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[
 _INSERT = insert(orders)  # built once: rebuilding a 27-column insert per order is costly
 
 
-def insert_order(conn: Connection, order: Order, checks: Sequence[CheckResult]) -> None:
-    conn.execute(_INSERT, [{**_values(order), "checks": encode_checks(checks), "claimed_by": None}])
-
-
 def flush_inserts(conn: Connection, uow: UnitOfWork) -> None:
     """Insert the batch's buffered new orders in one round trip."""
     if uow.new_orders:

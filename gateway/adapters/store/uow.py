@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from gateway.domain.limits import Limits
 from gateway.domain.markets import MarketData
@@ -193,15 +193,15 @@ class UnitOfWork:
             self.cache.activity = log
         return log
 
-    def recent_count(self, producer: str, window_s: int) -> int:
-        """This producer's proposals in the last `window_s` seconds (for its own rate cap).
-        Bounded: the count stops one past anything a rate cap could allow."""
-        rows = self.conn.execute(
-            select(orders.c.id).where(orders.c.producer == producer,
-                                      orders.c.created_at > self.now - timedelta(seconds=window_s))
-            .limit(100_000)).all()
+    def recent_count(self, producer: str, window_s: int, cap: int) -> int:
+        """This producer's proposals in the last `window_s` seconds, counted only as far as
+        one past `cap` (all a rate check needs), including this batch's."""
+        since = self.now - timedelta(seconds=window_s)
+        probe = select(orders.c.id).where(orders.c.producer == producer,
+                                          orders.c.created_at > since).limit(cap + 1).subquery()
+        stored = int(self.conn.execute(select(func.count()).select_from(probe)).scalar_one())
         in_batch = sum(1 for o, _ in self.new_orders if o.producer == producer)
-        return len(rows) + in_batch
+        return stored + in_batch
 
     def record_proposal(self, producer: str, order: RecentOrder) -> None:
         if self.cache.activity is not None:
