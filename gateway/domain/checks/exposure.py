@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from ..decision import CheckResult
 from ..limits import Limits
 from ..money import exact
@@ -33,34 +36,29 @@ def _exposures(p: Proposal, snap: RiskSnapshot) -> tuple[Exposure, Exposure]:
     return before, after
 
 
-@exact
-def check_max_gross_exposure(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    name = "max_gross_exposure"
-    if limits.max_gross_exposure is None:
+def _check(name: str, cap: Decimal | None, measure: Callable[[Exposure], Decimal],
+           p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    if cap is None:
         return not_set(name)
     before, after = _exposures(p, snap)
     if after.unpriced:
-        return refuse(name, None, limits.max_gross_exposure,
+        return refuse(name, None, cap,
                       "a held symbol has no reference price: exposure unknown, refused")
-    gross = after.gross
+    value = measure(after)
     # Over the cap (e.g. after prices moved) an order may still pass if it adds nothing.
-    if gross > limits.max_gross_exposure and gross > before.gross:
-        return refuse(name, gross, limits.max_gross_exposure,
-                      f"gross exposure could reach {gross:f} {limits.quote_currency}")
-    return ok(name, gross, limits.max_gross_exposure, "gross exposure within the limit")
+    if value > cap and value > measure(before):
+        return refuse(name, value, cap,
+                      f"{name.removeprefix('max_').replace('_', ' ')} could reach {value:f} "
+                      f"{limits.quote_currency}")
+    return ok(name, value, cap, f"{name.removeprefix('max_').replace('_', ' ')} within the limit")
+
+
+@exact
+def check_max_gross_exposure(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    return _check("max_gross_exposure", limits.max_gross_exposure, lambda e: e.gross,
+                  p, limits, snap)
 
 
 @exact
 def check_max_net_exposure(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    name = "max_net_exposure"
-    if limits.max_net_exposure is None:
-        return not_set(name)
-    before, after = _exposures(p, snap)
-    if after.unpriced:
-        return refuse(name, None, limits.max_net_exposure,
-                      "a held symbol has no reference price: exposure unknown, refused")
-    net = after.net()
-    if net > limits.max_net_exposure and net > before.net():
-        return refuse(name, net, limits.max_net_exposure,
-                      f"net exposure could reach {net:f} {limits.quote_currency}")
-    return ok(name, net, limits.max_net_exposure, "net exposure within the limit")
+    return _check("max_net_exposure", limits.max_net_exposure, Exposure.net, p, limits, snap)
