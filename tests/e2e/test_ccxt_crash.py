@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,19 +21,9 @@ from gateway.bootstrap import build
 from gateway.sdk import ProducerAuth
 from gateway.settings import Settings
 from tests.fakes.exchange import FakeExchange
+from tests.servers import GATEWAY, REPO, free_port
 from tests.support import add
 from tests.venue import API_KEY, SECRET, LocalVenue
-
-REPO = Path(__file__).resolve().parents[2]
-GATEWAY = [sys.executable, "-m", "gateway"]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Gateway:

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from gateway.sdk import ProducerAuth
-from tests.e2e.test_serve_lifecycle import GATEWAY, REPO, Server
+from tests.e2e.test_serve_lifecycle import Server
+from tests.servers import GATEWAY, REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

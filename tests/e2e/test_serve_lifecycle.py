@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, Decimal
@@ -19,15 +17,7 @@ import httpx
 import pytest
 
 from gateway.sdk import ProducerAuth
-
-REPO = Path(__file__).resolve().parents[2]
-GATEWAY = [sys.executable, "-m", "gateway"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import GATEWAY, REPO, free_port, wait_healthy
 
 
 class Server:
@@ -53,14 +43,7 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen([*GATEWAY, "serve", "--port", str(self.port)], env=self.env,
                                      cwd=REPO, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("gateway serve did not come up")
+        wait_healthy(self.url)
 
     def stop(self) -> int:
         assert self.proc is not None

@@ -8,14 +8,13 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_serve_lifecycle import REPO, free_port
+from tests.servers import REPO, free_port, wait_healthy
 from tests.signing_support import SignProducerBearer
 
 # Refusals here are the point of the race, not probing: keep quarantine out of the way.
@@ -45,15 +44,7 @@ def test_two_processes_on_postgresql_admit_exactly_what_fits(pg_database: str,
     try:
         urls = [f"http://127.0.0.1:{p}" for p in ports]
         for url in urls:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "gateway serve did not come up"
-                time.sleep(0.1)
+            wait_healthy(url)
         headers = {"Authorization": f"Bearer {credential}"}
         with httpx.Client(auth=SignProducerBearer(), headers=headers) as c:
             mid = Decimal(c.get(f"{urls[0]}/v1/prices").json()["prices"][0]["mid"])

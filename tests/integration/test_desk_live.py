@@ -6,24 +6,18 @@ real server in a thread is the honest double here.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from gateway.api.app import create_app
-from gateway.bootstrap import Gateway
 from gateway.sdk.auth import ProducerAuth
+from tests.servers import in_thread
 from tests.support import LIMITS, add, make_gateway, proposal
 from tests.unit.tui.harness import RecordingDesk, plain, queue_ids
 from tui.app import DeskApp
@@ -38,31 +32,11 @@ class Served:
     trader: str
 
 
-@contextmanager
-def serving(gw: Gateway) -> Iterator[tuple[str, uvicorn.Server]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(gw), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        # force_exit: a graceful exit would wait for the desk's open event stream.
-        server.should_exit = server.force_exit = True
-        thread.join(10)
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
     bot, trader = add(gw, "bot1", "producer"), add(gw, "trader1", "trader", "tina")
-    with serving(gw) as (url, _):
+    with in_thread(gw) as (url, _):
         yield Served(url, bot, trader)
 
 
@@ -129,7 +103,7 @@ async def test_two_desks_dual_approval_edit_and_disconnect_on_the_real_gateway(
     gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path, limits=limits)
     bot = add(gw, "bot1", "producer")
     tina, tom = add(gw, "trader1", "trader", "tina"), add(gw, "trader2", "trader", "tom")
-    with serving(gw) as (url, server):
+    with in_thread(gw) as (url, server):
         served = Served(url, bot, tina)
         order = await propose(served, quantity="0.2")  # 8000 > 5000: two approvals
         first, second = LiveDesk(url, tina), LiveDesk(url, tom)
