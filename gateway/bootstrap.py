@@ -8,20 +8,30 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
+from gateway import __version__, secrets
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.migrate import ensure_current
 from gateway.adapters.store.writer import Writer
+from gateway.adapters.webhook import WebhookSender
+from gateway.logs import redact
+from gateway.observability.decisions import log_events
+from gateway.observability.metrics import Metrics
+from gateway.observability.probe import DbProbe
+from gateway.observability.records import events
+from gateway.observability.venue_metrics import TimedExchange
 from gateway.ports.clock import Clock, SystemClock
 from gateway.ports.exchange import Exchange
-from gateway.services import limits_admin, queries, risk_monitor
+from gateway.services import limits_admin, notifications, queries, risk_monitor
 from gateway.services.authn import Authenticator
 from gateway.services.executor import Executor
 from gateway.services.limits_holder import LimitsHolder
 from gateway.services.market_data import PriceBook, refresh, run_feed
-from gateway.settings import Settings
+from gateway.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
@@ -36,7 +46,8 @@ def make_exchange(settings: Settings, clock: Clock) -> Exchange:
     if settings.venue == "ccxt":
         from gateway.adapters.ccxt import CcxtConfig, CcxtExchange, load_credentials
 
-        key, secret = load_credentials(os.environ)
+        key, secret = load_credentials(secrets.merged_env())
+        redact(key.reveal(), secret.reveal())
         return CcxtExchange(CcxtConfig(
             exchange_id=settings.ccxt_exchange, sandbox=settings.ccxt_sandbox,
             api_url=settings.ccxt_api_url, api_key=key, secret=secret,
@@ -59,6 +70,13 @@ class Gateway:
     executor: Executor
     auth: Authenticator
     instance: str
+    metrics: Metrics
+    probe: DbProbe
+    webhooks: WebhookSender | None = None
+    draining: bool = False
+    """Set at SIGTERM: proposals get 503 and /readyz fails while in-flight work finishes."""
+    unresolved: list[str] = field(default_factory=list)
+    """After stop(): orders this process left `sending` (resolved at the next start)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self, run_executor: bool = True) -> None:
@@ -75,11 +93,28 @@ class Gateway:
         self._tasks.append(asyncio.create_task(risk_monitor.run(self.writer)))
         if run_executor:
             self._tasks.append(asyncio.create_task(self.executor.run()))
+        if self.webhooks is not None:
+            self._tasks.append(asyncio.create_task(self.webhooks.run()))
+            self._tasks.append(asyncio.create_task(self._watch_waiting()))
+
+    async def _watch_waiting(self) -> None:
+        """Every few seconds: enqueue a notification for each order waiting too long."""
+        waiting_s = self.settings.webhook_order_waiting_s
+        while True:
+            try:
+                found = await self.writer.run(
+                    lambda uow: notifications.enqueue_waiting(uow, waiting_s))
+                if found and self.webhooks is not None:
+                    self.webhooks.wake()
+            except Exception:
+                log.exception("waiting-order scan failed; retrying")
+            await asyncio.sleep(min(5.0, waiting_s / 4))
 
     async def stop(self) -> None:
         # Every wait is bounded: a shutdown must finish even if a venue call hangs. A send
         # still in flight stays `sending` and is resolved by client order id at the next
         # start, never resent blindly.
+        self.draining = True
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -88,11 +123,23 @@ class Gateway:
                 log.warning("background task %s did not stop in time", task.get_name())
         self._tasks.clear()
         try:
-            await asyncio.wait_for(self.executor.drain(), timeout=STOP_TIMEOUT_S)
+            await asyncio.wait_for(self.executor.drain(), timeout=self.settings.shutdown_grace_s)
         except TimeoutError:
-            log.warning("sends still in flight at shutdown: resolved at the next start")
+            log.warning("sends still in flight at shutdown: parked, resolved at the next start")
+            await self.executor.abandon()
         self.writer.stop()
         await self.exchange.close()
+        try:
+            self.unresolved = await asyncio.to_thread(
+                queries.sending_claimed_by, self.engine, self.instance)
+        except Exception as exc:  # the database is gone: nothing can be vouched for
+            log.error("cannot check for unresolved sends at shutdown: %s", exc)
+            self.unresolved = ["(unknown: database unavailable)"]
+        if self.unresolved:
+            log.warning("%d send(s) left unresolved (outcome unknown); the next start asks "
+                        "the venue by client order id: %s", len(self.unresolved),
+                        " ".join(self.unresolved))
+        self.probe.close()
         self.engine.dispose()
 
 
@@ -103,15 +150,26 @@ def build(
     clock: Clock | None = None,
     poll_s: float = 0.2,
 ) -> Gateway:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     clock = clock or SystemClock()
+    redact(make_url(settings.database_url).password or "")
     engine = make_engine(settings.database_url)
     ensure_current(engine)
     limits = LimitsHolder(settings.limits_path)
     prices = PriceBook()
     writer = Writer(engine, clock, prices.view, limits=limits.source)
-    exchange = exchange or make_exchange(settings, clock)
     instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    metrics = Metrics(instance, __version__)
+    exchange = TimedExchange(exchange or make_exchange(settings, clock), metrics)
+
+    def on_records(rows: list[dict[str, Any]]) -> None:
+        metrics.write_batches.inc(len(rows))
+        seen = list(events(rows))
+        metrics.observe(seen)
+        log_events(seen)
+
+    writer.on_records(on_records)
+    webhooks = _webhooks(settings, engine, clock, writer, metrics)
     executor = Executor(writer, exchange, limits.current, instance,
                         reader=lambda: queries.open_venue_orders(engine), poll_s=poll_s,
                         unknown_grace_s=settings.unknown_grace_s,
@@ -121,4 +179,23 @@ def build(
                         venue_down_s=settings.venue_down_s, reconcile_s=settings.reconcile_s,
                         reconcile_halt=settings.reconcile_halt)
     return Gateway(settings, engine, clock, writer, limits, prices, exchange, executor,
-                   Authenticator(engine), instance)
+                   Authenticator(engine), instance, metrics,
+                   DbProbe(settings.database_url, settings.ready_timeout_s), webhooks)
+
+
+def _webhooks(settings: Settings, engine: Engine, clock: Clock, writer: Writer,
+              metrics: Metrics) -> WebhookSender | None:
+    if not settings.webhook_urls:
+        return None
+    secret = secrets.secret(secrets.WEBHOOK_SECRET)
+    if not secret:
+        # Fail closed: an unsigned notification could be forged by anyone on the path.
+        raise ValueError(f"webhooks.urls is set but {secrets.WEBHOOK_SECRET} is not: put the "
+                         "signing secret in the environment or in GATEWAY_SECRETS_FILE")
+    redact(secret.reveal())
+    writer.hooks.append(notifications.enqueue_from_audit)
+    return WebhookSender(engine, settings.webhook_urls, secret, clock.now,
+                         timeout_s=settings.webhook_timeout_s,
+                         max_attempts=settings.webhook_max_attempts,
+                         backoff_s=settings.webhook_backoff_s,
+                         on_result=lambda r: metrics.webhooks.labels(r).inc())

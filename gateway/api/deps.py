@@ -119,6 +119,11 @@ async def _observe(request: Request, producer: str, kind: str, detail: str) -> N
         gw.auth.forget()
 
 
+def shutting_down() -> ApiError:
+    return ApiError(503, "shutting_down", "this gateway process is shutting down and takes no "
+                    "new proposals; send it again (same idempotency key) to another process")
+
+
 def caller(request: Request) -> Principal:
     who: Principal | None = getattr(request.state, "principal", None)
     if who is None:

@@ -20,9 +20,10 @@ def register(sub: Any) -> None:
 def db_upgrade(args: argparse.Namespace) -> int:
     from gateway.adapters.store.engine import make_engine
     from gateway.adapters.store.migrate import current_revision, upgrade
-    from gateway.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    from .output import settings
+
+    engine = make_engine(settings().database_url)
     try:
         before = current_revision(engine)
         upgrade(engine)

@@ -45,9 +45,10 @@ def register(sub: Any) -> None:
 def _engine() -> Iterator[Engine]:
     from gateway.adapters.store.engine import make_engine
     from gateway.adapters.store.migrate import SchemaOutOfDate, ensure_current
-    from gateway.settings import Settings
 
-    url = Settings().database_url
+    from .output import settings
+
+    url = settings().database_url
     parsed = make_url(url)
     if (parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
             and not Path(parsed.database).exists()):

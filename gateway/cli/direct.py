@@ -12,14 +12,13 @@ from gateway.services import halt
 from gateway.services.authn import Authenticator
 from gateway.services.errors import ServiceError
 from gateway.services.principals import HUMAN_ROLES
-from gateway.settings import Settings
 
-from .output import CliError
+from .output import CliError, settings
 
 
 def halt_direct(token: str | None, reason: str) -> dict[str, Any]:
     token = token or os.environ.get("GATEWAY_TOKEN") or ""
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(settings().database_url)
     try:
         who = Authenticator(engine).authenticate(token)
         if who.role not in HUMAN_ROLES:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from . import admin, audit, limits_cmd, trading
+from gateway.config import CONFIG_ENV
+
+from . import admin, audit, config_cmd, limits_cmd, trading
 from .output import CliError
 
 
@@ -15,17 +19,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="gateway URL (default: GATEWAY_URL or "
                         "http://127.0.0.1:8787)")
     parser.add_argument("--token", help="operator token (default: GATEWAY_TOKEN)")
+    parser.add_argument("--config", type=Path, help="configuration file (default: "
+                        "GATEWAY_CONFIG, else ./gateway.toml when there is one)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     trading.register(sub)
     admin.register(sub)
     limits_cmd.register(sub)
     audit.register(sub)
+    config_cmd.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.config is not None:
+        # Every command (and the processes it starts) reads the same file.
+        os.environ[CONFIG_ENV] = str(args.config)
     try:
         result: int = args.func(args)
         return result

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 
 class CliError(Exception):
@@ -19,3 +22,14 @@ def emit(as_json: bool, data: Any, human: str) -> None:
         sys.stdout.write("\n")
     else:
         print(human)
+
+
+def settings() -> Settings:
+    """The settings in force (gateway.toml, then the environment), or a one-line error."""
+    from gateway.config import ConfigError
+    from gateway.settings import load_settings
+
+    try:
+        return load_settings()
+    except (ConfigError, ValueError) as exc:
+        raise CliError(f"invalid configuration: {exc}") from exc

@@ -61,9 +61,10 @@ def _run(job: Callable[[Any], Any]) -> Any:
     from gateway.adapters.store.migrate import ensure_current
     from gateway.adapters.store.writer import execute_batch
     from gateway.ports.clock import SystemClock
-    from gateway.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    from .output import settings
+
+    engine = make_engine(settings().database_url)
     try:
         ensure_current(engine)
         [(result, error)] = execute_batch(engine, SystemClock(), {}, [job])

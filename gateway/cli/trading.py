@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from typing import Any
 
 import httpx
@@ -15,8 +17,8 @@ from .output import CliError, emit
 
 def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="run the API and the executor")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8787)
+    p.add_argument("--host", help="listen address (default: server.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default: server.port, 8787)")
     p.set_defaults(func=serve)
 
     sub.add_parser("status", help="halt state and order counts").set_defaults(func=status)
@@ -56,14 +58,37 @@ def serve(args: argparse.Namespace) -> int:
     from gateway.bootstrap import build
     from gateway.logs import setup_logging
 
-    setup_logging()
+    from .output import settings as load
+
+    settings = load()
+    setup_logging(settings.log_level, settings.log_format)
     try:
-        gateway = build()
+        gateway = build(settings)
     except Exception as exc:
         raise CliError(f"cannot start: {exc}") from exc
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # SIGTERM/SIGINT: refuse new proposals at once and fail /readyz; uvicorn then
+            # stops listening, lets requests in flight finish, and the gateway parks sends.
+            gateway.draining = True
+            super().handle_exit(sig, frame)
+            # uvicorn re-raises the signal after shutting down, which would hide our exit
+            # status: a SIGTERM shutdown exits 0 when clean and 3 when sends are unresolved.
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list) and sig == signal.SIGTERM:
+                captured[:] = [s for s in captured if s != signal.SIGTERM]
+
     # Event streams never end by themselves: bound the wait for them at shutdown.
-    uvicorn.run(create_app(gateway), host=args.host, port=args.port, log_level="warning",
-                access_log=False, timeout_graceful_shutdown=3)
+    config = uvicorn.Config(create_app(gateway), host=args.host or settings.host,
+                            port=args.port or settings.port, log_level="warning",
+                            access_log=False, timeout_graceful_shutdown=3, log_config=None)
+    Server(config).run()
+    if gateway.unresolved:
+        print(f"gateway: stopped with {len(gateway.unresolved)} send(s) unresolved (outcome "
+              "unknown); the next `gateway serve` resolves them with the venue: "
+              + " ".join(gateway.unresolved), file=sys.stderr)
+        return 3
     return 0
 
 

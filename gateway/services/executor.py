@@ -150,6 +150,13 @@ class Executor:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def abandon(self) -> None:
+        """Shutdown past its grace: cancel the sends still in flight. Their orders stay
+        `sending`; the next start asks the venue by client order id, never resends blindly."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def send(self, order: Order) -> None:
         assert order.client_order_id is not None
         request = VenueOrderRequest(order.client_order_id, order.symbol, order.side, order.type,

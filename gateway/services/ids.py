@@ -19,3 +19,12 @@ def client_order_id(order_id: str) -> str:
     # Derived, not random: after a crash the gateway can always ask the venue for it.
     # Binance allows [.A-Za-z0-9:/_-]{1,36}.
     return "gg-" + order_id.removeprefix("ord_")
+
+
+def created_millis(order_id: str) -> int | None:
+    """When the order was proposed (Unix milliseconds), read back from its id."""
+    stamp = order_id.removeprefix("ord_")[:10]
+    try:
+        return sum(_ALPHABET.index(ch) << (5 * i) for i, ch in enumerate(reversed(stamp)))
+    except ValueError:
+        return None

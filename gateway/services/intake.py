@@ -135,7 +135,9 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
                          payload={"expires_at": order.expires_at})
     else:
         uow.audit.append(uow.now, "order.rejected", "system:limits", order_id=order_id,
-                         reason=order.reason)
+                         reason=order.reason, payload={
+                             "producer": p.producer,
+                             "failed": [c.name for c in decision.checks if not c.passed]})
     return IntakeResult(order, decision)
 
 

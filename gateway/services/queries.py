@@ -62,6 +62,14 @@ def open_venue_orders(engine: Engine) -> list[Order]:
         return orders_repo.orders_in_states(conn, VENUE_STATES)
 
 
+def sending_claimed_by(engine: Engine, instance: str) -> list[str]:
+    """Orders a process claimed and left `sending`: their outcome at the venue is unknown."""
+    with _read(engine) as conn:
+        return list(conn.execute(select(orders.c.id).where(
+            orders.c.state == OrderState.SENDING.value,
+            orders.c.claimed_by == instance)).scalars())
+
+
 def positions(engine: Engine) -> dict[str, Position]:
     with _read(engine) as conn:
         return positions_repo.load_positions(conn)

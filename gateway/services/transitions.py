@@ -44,7 +44,7 @@ def transition(
     orders_repo.update_order(uow.conn, order, after, checks, claimed_by)
     uow.audit.append(uow.now, f"order.{target.value}", actor, order_id=order.id, reason=reason,
                      payload={"from": order.state.value, "version": after.version,
-                              **(payload or {})})
+                              "producer": order.producer, **(payload or {})})
     if order.state.reserves_exposure != target.reserves_exposure or changes.get(
         "filled_quantity"
     ) is not None:

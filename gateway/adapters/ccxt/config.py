@@ -61,12 +61,12 @@ def load_credentials(env: Mapping[str, str]) -> tuple[Secret, Secret]:
     return Secret(key), Secret(secret)
 
 
-def _read_secrets_file(path: Path) -> dict[str, str]:
+def _read_secrets_file(path: Path, name: str = "GATEWAY_CCXT_SECRETS_FILE") -> dict[str, str]:
     try:
         text = path.read_text()
     except OSError as exc:
         # The message names the file, never its content.
-        raise ValueError(f"cannot read GATEWAY_CCXT_SECRETS_FILE {path}: {exc.strerror}; "
+        raise ValueError(f"cannot read {name} {path}: {exc.strerror}; "
                          "check the path and its permissions") from None
     if text.lstrip().startswith("{"):
         try:

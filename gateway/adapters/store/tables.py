@@ -177,3 +177,24 @@ limits_versions = Table(
     Column("installed_at", UtcDateTime, nullable=False),
     Column("installed_by", String(96), nullable=False),
 )
+
+# The webhook outbox: notifications written in the same transaction as the event they tell
+# of, delivered afterwards by a background sender in any process (claimed with a lease, so
+# a crash loses none and two processes do not both send one). `key` is the delivery id
+# receivers see, unique so an event is enqueued once.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(96), nullable=False, unique=True),
+    Column("event", String(48), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("delivered", Text, nullable=False),  # JSON list of the URLs that took it
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+)

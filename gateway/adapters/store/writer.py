@@ -16,7 +16,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +34,7 @@ from .uow import BatchCache, UnitOfWork, lock_state
 
 T = TypeVar("T")
 Job = Callable[[UnitOfWork], Any]
+BatchHook = Callable[[Any, list[dict[str, Any]]], None]
 LimitsSource = Callable[[Any, str | None], Callable[[], tuple[Limits, str]]]
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,14 @@ def execute_batch(
     jobs: list[Job],
     cache: BatchCache | None = None,
     limits: LimitsSource | None = None,
+    hooks: Sequence[BatchHook] = (),
+    committed: list[dict[str, Any]] | None = None,
 ) -> list[tuple[Any, BaseException | None]]:
-    """Run jobs in one locked transaction; return (result, error) for each, after commit."""
+    """Run jobs in one locked transaction; return (result, error) for each, after commit.
+
+    `hooks` see the batch's audit rows just before they are written, in the same
+    transaction (the webhook outbox is filled this way); `committed` receives those rows
+    once the commit is durable."""
     cache = cache if cache is not None else BatchCache()
     outcomes: list[tuple[Any, BaseException | None]] = []
     with engine.connect() as conn, conn.begin():
@@ -88,8 +95,13 @@ def execute_batch(
             outcomes.append(_run_job(conn, uow, fn))
         orders_repo.flush_inserts(conn, uow)
         nonces_repo.flush(conn, uow, cache)
+        rows = uow.audit.rows
+        for hook in hooks:
+            hook(conn, rows)
         uow.audit.flush(conn)
         cache.head_seq = uow.audit.head.seq
+    if committed is not None:
+        committed.extend(rows)
     return outcomes
 
 
@@ -135,11 +147,18 @@ class Writer:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._record_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
+        self.hooks: list[BatchHook] = []
         self._cache = BatchCache()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Called (from the writer thread) after every committed batch."""
         self._listeners.append(callback)
+
+    def on_records(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Called (from the writer thread) with each committed batch's audit rows: metrics
+        and decision logs are derived from them, never from an extra query."""
+        self._record_listeners.append(callback)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="gateway-writer", daemon=True)
@@ -188,9 +207,11 @@ class Writer:
         batch = [item for item in batch if item.future.set_running_or_notify_cancel()]
         if not batch:
             return
+        rows: list[dict[str, Any]] = []
         try:
             outcomes = execute_batch(self._engine, self._clock, self._market(),
-                                     [i.fn for i in batch], self._cache, self._limits)
+                                     [i.fn for i in batch], self._cache, self._limits,
+                                     self.hooks, rows)
         except Exception as exc:
             log.exception("write batch of %d failed", len(batch))
             self._cache = BatchCache()
@@ -208,3 +229,9 @@ class Writer:
                 callback()
             except Exception:
                 log.exception("commit listener failed")
+        if rows:
+            for record_callback in self._record_listeners:
+                try:
+                    record_callback(rows)
+                except Exception:
+                    log.exception("audit record listener failed")

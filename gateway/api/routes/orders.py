@@ -10,7 +10,7 @@ from gateway.services import approvals, intake, queries
 from gateway.services.errors import NotFound
 from gateway.services.principals import HUMAN_ROLES, Role
 
-from ..deps import body_schema, caller, gateway_of, parse_body, require
+from ..deps import body_schema, caller, gateway_of, parse_body, require, shutting_down
 from ..schemas import ApproveIn, DenyIn, OrderList, OrderOut, ProposalIn, ReasonIn
 from ..views import order_out
 
@@ -23,6 +23,8 @@ async def propose(request: Request) -> JSONResponse:
     who = await require(request, Role.PRODUCER)
     body = await parse_body(request, ProposalIn)
     gw = gateway_of(request)
+    if gw.draining:
+        raise shutting_down()
     proposal = Proposal(
         producer=who.name, symbol=body.symbol, side=Side(body.side), type=OrderType(body.type),
         quantity=body.quantity, limit_price=body.limit_price,

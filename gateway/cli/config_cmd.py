@@ -1,0 +1,58 @@
+"""`gateway config check [FILE]`: validate gateway.toml like `gateway limits check`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from gateway.config import ENV_KEYS, ConfigError, config_path, load
+
+from .output import CliError, emit
+
+
+def register(sub: Any) -> None:
+    config = sub.add_parser("config", help="the configuration file (gateway.toml)")
+    commands = config.add_subparsers(dest="sub", required=True)
+    p = commands.add_parser("check", help="validate a configuration file and show what is "
+                                          "in force (with environment overrides)")
+    p.add_argument("file", type=Path, nargs="?",
+                   help="default: GATEWAY_CONFIG, else ./gateway.toml")
+    p.add_argument("--no-env", action="store_true",
+                   help="the file alone, without GATEWAY_* environment overrides")
+    p.set_defaults(func=check)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out += _flatten(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def check(args: argparse.Namespace) -> int:
+    path = config_path(args.file)
+    if args.file is not None and not args.file.is_file():
+        raise CliError(f"{args.file}: no such file")
+    try:
+        config = load(path, use_env=not args.no_env)
+    except ConfigError as exc:
+        if args.json:
+            emit(True, {"valid": False, "problems": [
+                {"key": k, "value": repr(v), "rule": r} for k, v, r in exc.problems]}, "")
+            return 1
+        raise CliError(str(exc)) from exc
+    overrides = [] if args.no_env else sorted(
+        f"{name} -> {'.'.join(key)}" for name, key in ENV_KEYS.items() if os.environ.get(name))
+    data = config.model_dump(mode="json")
+    lines = [f"{path or '(no file: built-in defaults)'}: valid"]
+    lines += [f"  {key} = {value!r}" for key, value in _flatten(data)]
+    if overrides:
+        lines.append("  overridden by the environment: " + ", ".join(overrides))
+    emit(args.json, {"valid": True, "file": str(path) if path else None, "config": data,
+                     "environment_overrides": overrides}, "\n".join(lines))
+    return 0

@@ -1,0 +1,1 @@
+"""Seeing inside a running gateway: decision logs, Prometheus metrics, readiness."""
