@@ -1,0 +1,143 @@
+"""Seeing inside: after a lifecycle through the API, /metrics counts what happened, /readyz
+flips with the halt, and the log has one line per decision, without a secret
+(SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import Desk, make_gateway, proposal, wait_for_state
+
+
+@pytest.fixture
+def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
+    with Desk(make_gateway(database_url, tmp_path)) as d:
+        yield d
+
+
+def scrape(desk: Desk) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    r = desk.client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(r.text) for s in family.samples}
+
+
+def _lifecycle(desk: Desk) -> tuple[str, str]:
+    queued = [desk.client.post("/v1/orders", json=proposal(), headers=desk.bot).json()
+              for _ in range(2)]
+    refused = desk.client.post("/v1/orders", json=proposal(quantity="0.9"), headers=desk.bot)
+    assert refused.status_code == 422
+    approve, deny = queued
+    r = desk.client.post(f"/v1/orders/{approve['id']}/approve",
+                         json={"version": approve["version"]}, headers=desk.trader)
+    assert r.status_code == 200, r.text
+    r = desk.client.post(f"/v1/orders/{deny['id']}/deny", json={"reason": "not today"},
+                         headers=desk.trader2)
+    assert r.status_code == 200, r.text
+    assert wait_for_state(desk.client, desk.trader, approve["id"], {"filled"})["state"] == (
+        "filled")
+    return approve["id"], deny["id"]
+
+
+def _wait_for(desk: Desk, key: tuple[str, tuple[tuple[str, str], ...]],
+              value: float) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    # Counters follow the commit on the writer thread: bounded wait, not a timing check.
+    deadline = time.monotonic() + 15
+    while True:
+        seen = scrape(desk)
+        if seen.get(key) == value or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.05)
+
+
+def test_metrics_scraped_after_a_lifecycle_show_the_right_counts(desk: Desk) -> None:
+    _lifecycle(desk)
+    m = _wait_for(desk, ("gateway_order_events_total", (("event", "filled"),)), 1)
+    assert m[("gateway_proposals_total", (("outcome", "queued"),))] == 2
+    assert m[("gateway_proposals_total", (("outcome", "refused"),))] == 1
+    assert m[("gateway_proposal_refusals_total", (("check", "max_position"),))] == 1
+    assert m[("gateway_operator_decisions_total",
+              (("decision", "approved"), ("operator", "trader1")))] == 1
+    assert m[("gateway_operator_decisions_total",
+              (("decision", "denied"), ("operator", "trader2")))] == 1
+    assert m[("gateway_decision_seconds_count", (("decision", "approved"),))] == 1
+    assert m[("gateway_order_events_total", (("event", "sending"),))] == 1
+    assert m[("gateway_venue_request_seconds_count", (("call", "create_order"),))] >= 1
+    assert m[("gateway_pending_orders", ())] == 0
+    assert m[("gateway_database_up", ())] == 1
+    head = desk.client.get("/v1/audit", params={"after": 0, "limit": 1000},
+                           headers=desk.trader).json()["events"][-1]["seq"]
+    assert m[("gateway_audit_head_seq", ())] == head
+
+    waiting = desk.client.post("/v1/orders", json=proposal(), headers=desk.bot).json()
+    m = scrape(desk)
+    assert m[("gateway_pending_orders", ())] == 1
+    assert m[("gateway_oldest_pending_age_seconds", ())] >= 0
+    desk.client.post(f"/v1/orders/{waiting['id']}/cancel", json={"reason": "done"},
+                     headers=desk.trader)
+
+    assert desk.client.post("/v1/halt", json={"reason": "drill"},
+                            headers=desk.trader).status_code == 200
+    m = _wait_for(desk, ("gateway_halts_total", ()), 1)
+    assert m[("gateway_halted", ())] == 1
+
+
+def test_readiness_reports_each_check_and_flips_with_the_halt(desk: Desk) -> None:
+    ready = desk.client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"]) == {"database", "venue", "limits", "halt"}
+    assert all(c["ok"] for c in ready.json()["checks"].values())
+    desk.client.post("/v1/halt", json={"reason": "drill"}, headers=desk.trader)
+    halted = desk.client.get("/readyz")
+    assert halted.status_code == 503
+    checks = halted.json()["checks"]
+    assert checks["halt"] == {"ok": False, "detail": "halted: drill"}
+    assert checks["database"]["ok"] and checks["venue"]["ok"] and checks["limits"]["ok"]
+    desk.client.post("/v1/resume", json={"reason": "clear"}, headers=desk.risk)
+    assert desk.client.get("/readyz").status_code == 200
+
+
+def test_operator_auth_on_metrics_refuses_anonymous_scrapes(database_url: str,
+                                                            tmp_path: Path) -> None:
+    import dataclasses
+
+    gw = make_gateway(database_url, tmp_path)
+    gw.settings = dataclasses.replace(gw.settings, metrics_auth="operator")
+    with Desk(gw) as d:
+        assert d.client.get("/metrics").status_code == 401
+        assert d.client.get("/metrics", headers=d.bot).status_code == 403
+        assert d.client.get("/metrics", headers=d.trader).status_code == 200
+
+
+def test_the_log_has_one_line_per_decision_and_no_secret(
+        desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    approved, denied = _lifecycle(desk)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not any(
+            getattr(r, "fields", {}).get("event") == "order.filled" for r in caplog.records):
+        time.sleep(0.05)
+    lines = [r.fields for r in caplog.records if r.name == "gateway.decisions"]  # type: ignore[attr-defined]
+    by = {(f["event"], f.get("order_id")): f for f in lines}
+    assert by[("order.queued", approved)]["producer"] == "bot1"
+    assert by[("order.approved", approved)]["operator"] == "trader1"
+    assert by[("order.approved", approved)]["producer"] == "bot1"
+    assert by[("order.denied", denied)]["operator"] == "trader2"
+    assert by[("order.denied", denied)]["reason"] == "not today"
+    for event in ("order.sending", "order.filled"):
+        assert by[(event, approved)]["producer"] == "bot1"
+    assert sum(1 for f in lines if f["event"] == "order.rejected") == 1
+    assert sum(1 for f in lines if f["event"] == "order.approved") == 1
+    text = "\n".join(r.getMessage() + json.dumps(getattr(r, "fields", {}), default=str)
+                     for r in caplog.records)
+    for header in (desk.bot, desk.trader, desk.trader2, desk.risk):
+        credential = header["Authorization"].split(" ", 1)[1]
+        assert credential not in text
+        assert credential.split(".")[-1] not in text  # a producer's signing secret
