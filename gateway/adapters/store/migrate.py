@@ -30,14 +30,21 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, target: str = "head") -> None:
     cfg = _config()
     with engine.connect() as conn:
         # Alembic manages its own transaction; use a plain deferred BEGIN on SQLite.
         conn = conn.execution_options(sqlite_begin="DEFERRED")
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, target)
         conn.commit()
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises for ids it cannot resolve
+        return False
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -53,6 +60,11 @@ def ensure_current(engine: Engine, auto_create: bool = True) -> None:
     if current is None and auto_create:
         upgrade(engine)
         return
+    if current is not None and not _known(current):
+        raise SchemaOutOfDate(
+            f"database schema is at revision {current}, which this gateway does not know (it "
+            f"needs {head}): a newer gateway upgraded it; run that version (or newer), "
+            "never `gateway db upgrade` from this older one")
     raise SchemaOutOfDate(
         f"database schema is at revision {current or 'none'}, this gateway needs {head}: "
         "run `gateway db upgrade` (take a backup first)"
