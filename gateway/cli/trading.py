@@ -74,10 +74,10 @@ def serve(args: argparse.Namespace) -> int:
             gateway.draining = True
             super().handle_exit(sig, frame)
             # uvicorn re-raises the signal after shutting down, which would hide our exit
-            # status: a SIGTERM shutdown exits 0 when clean and 3 when sends are unresolved.
+            # status: a shutdown exits 0 when clean and 3 when sends are unresolved.
             captured = getattr(self, "_captured_signals", None)
-            if isinstance(captured, list) and sig == signal.SIGTERM:
-                captured[:] = [s for s in captured if s != signal.SIGTERM]
+            if isinstance(captured, list):
+                captured[:] = [s for s in captured if s not in (signal.SIGTERM, signal.SIGINT)]
 
     # Event streams never end by themselves: bound the wait for them at shutdown.
     config = uvicorn.Config(create_app(gateway), host=args.host or settings.host,

@@ -12,11 +12,13 @@ from gateway.adapters.store.tables import audit_events
 from gateway.api.app import create_app
 from tests.support import LIMITS, Desk, make_gateway, proposal
 
-# What a producer may do: propose, cancel and read its own orders (plus health and overview).
+# What a producer may do: propose, cancel and read its own orders (plus health and overview;
+# /metrics is open to anonymous scrapers by default, but not to producer credentials).
 PRODUCER_ALLOWED = {
     ("POST", "/v1/orders"), ("GET", "/v1/orders"), ("GET", "/v1/orders/{order_id}"),
     ("POST", "/v1/orders/{order_id}/cancel"), ("GET", "/v1/orders/events"),
     ("GET", "/v1/status"), ("GET", "/v1/prices"), ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }
 
 

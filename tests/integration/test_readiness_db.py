@@ -75,7 +75,7 @@ def _until(desk: Desk, status: int) -> httpx.Response:
 def test_readiness_fails_when_the_database_is_dropped(pg_database: str, tmp_path: Path) -> None:
     gw = make_gateway(pg_database, tmp_path)
     with Desk(gw) as desk:
-        assert _ready(desk).status_code == 200
+        assert _until(desk, 200).status_code == 200
         url = make_url(pg_database)
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -104,7 +104,7 @@ def test_readiness_fails_in_bounded_time_when_the_database_stops_answering(
     gw.settings = dataclasses.replace(gw.settings, ready_timeout_s=1.0)
     gw.probe = DbProbe(url, 1.0)
     with Desk(gw) as desk:
-        assert _ready(desk).status_code == 200
+        assert _until(desk, 200).status_code == 200
         proxy.frozen.set()
         try:
             first = _ready(desk)  # answered, not hung (the test client has no timeout)

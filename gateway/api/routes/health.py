@@ -3,7 +3,8 @@
 /healthz: the process is alive. /readyz: this process should get traffic, with each check
 reported separately (database, venue, limits, halt); cheap and bounded in time (a hung
 database fails the probe after `ready_timeout_s`, it never hangs it). /metrics: Prometheus
-text; open to whoever reaches the port unless `metrics.auth = "operator"`.
+text; open to anonymous scrapers on the port unless `metrics.auth = "operator"`, never to
+producer credentials.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.observability.probe import DbFacts, ProbeFailed
-from gateway.services.principals import HUMAN_ROLES
+from gateway.services.principals import HUMAN_ROLES, Principal, Role
 
 from ..deps import gateway_of, require
 
@@ -76,7 +77,10 @@ async def readyz(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     """This process's counters plus the shared database's gauges (Prometheus text)."""
     gw = gateway_of(request)
-    if gw.settings.metrics_auth == "operator":
+    who: Principal | None = getattr(request.state, "principal", None)
+    if gw.settings.metrics_auth == "operator" or (who is not None and who.role is Role.PRODUCER):
+        # Producers are untrusted: what the desk refuses and who decides is not theirs to
+        # study, even when anonymous scrapes are allowed.
         await require(request, *HUMAN_ROLES)
     try:
         facts: DbFacts | None = await gw.probe.read(full=True)
