@@ -58,6 +58,12 @@ def make_exchange(settings: Settings, clock: Clock) -> Exchange:
     raise ValueError(f"unknown venue {settings.venue!r}: use `paper` or `ccxt`")
 
 
+def venue_id(exchange: Exchange) -> str:
+    """The connected venue as limits.yaml `venues:` names it: `paper`, or the ccxt exchange
+    id (`binance`, not `ccxt:binance`)."""
+    return exchange.name.removeprefix("ccxt:")
+
+
 @dataclass
 class Gateway:
     settings: Settings
@@ -161,6 +167,7 @@ def build(
     instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     metrics = Metrics(instance, __version__)
     exchange = TimedExchange(exchange or make_exchange(settings, clock), metrics)
+    prices.venue = venue_id(exchange)  # the venue limits.yaml `venues:` must declare
 
     def on_records(rows: list[dict[str, Any]]) -> None:
         metrics.write_batches.inc(len(rows))

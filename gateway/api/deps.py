@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from gateway.bootstrap import Gateway
 from gateway.sdk import signing
 from gateway.services import quarantine
-from gateway.services.authn import SignatureRefused
+from gateway.services.authn import CredentialExpired, SignatureRefused
 from gateway.services.errors import Forbidden, LimitRejected, Unauthorized
 from gateway.services.nonces import NonceClaim
 from gateway.services.principals import Principal, Role
@@ -48,12 +48,20 @@ async def identify(request: Request) -> AsyncIterator[None]:
     watch how a producer's request ends: refusals by limits count towards quarantine."""
     request.state.principal = None
     headers = request.headers
-    if signing.KEY_HEADER in headers:
-        request.state.principal = await _verify_signed(request)
-    else:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            request.state.principal = gateway_of(request).auth.authenticate(token.strip())
+    try:
+        if signing.KEY_HEADER in headers:
+            request.state.principal = await _verify_signed(request)
+        else:
+            scheme, _, token = headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                request.state.principal = gateway_of(request).auth.authenticate(token.strip())
+    except CredentialExpired as exc:
+        expired = exc.principal
+        path = f"{request.method} {request.url.path}"
+        await gateway_of(request).writer.run(lambda uow: uow.audit.append(
+            uow.now, "access.refused", expired.actor, reason=f"credential expired: {path}",
+            payload={"expires_at": expired.expires_at}))
+        raise
     who: Principal | None = request.state.principal
     try:
         yield

@@ -50,6 +50,10 @@ class ProposalIn(Wire):
     rationale: str | None = Field(default=None, max_length=2000)
     confidence: DecimalStr | None = Field(default=None, ge=0, le=1,
                                           description="0..1, the bot's own")
+    venue: str | None = Field(default=None, min_length=1, max_length=32,
+                              pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+                              description="Venue id as limits.yaml declares it; default: the "
+                                          "gateway's connected venue")
 
 
 class ExplainIn(ProposalIn):
@@ -92,6 +96,11 @@ class OrderOut(Wire):
     confidence: DecimalOut | None
     approved_by: str | None
     checks: list[CheckOut] = []
+    venue: str | None = None
+    scope_version: int | None = Field(default=None, description="The producer's scope version "
+                                      "it was admitted under")
+    origin: str | None = Field(default=None, description="`system`: a protective exit the "
+                               "gateway raised itself (stop-loss)")
 
 
 class OrderList(Wire):

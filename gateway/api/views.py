@@ -22,5 +22,6 @@ def order_out(order: Order, checks: list[dict[str, Any]] | None = None) -> Order
         client_order_id=order.client_order_id, venue_order_id=order.venue_order_id,
         limits_version=order.limits_version, rationale=order.rationale,
         confidence=order.confidence, approved_by=order.approved_by,
-        checks=[CheckOut(**c) for c in (checks or [])],
+        checks=[CheckOut(**c) for c in (checks or [])], venue=order.venue,
+        scope_version=order.scope_version, origin=order.origin,
     )

@@ -20,13 +20,17 @@ from pydantic import (
     Field,
     StrictInt,
     ValidationError,
+    model_validator,
 )
 
 from .money import parse_decimal
 from .quarantine_limits import QuarantineLimits
+from .stop_loss import StopLevel, StopLossSettings
+from .venue_limits import VenueId, VenueRules
 
 Amount = Annotated[Decimal, BeforeValidator(parse_decimal)]
 PositiveAmount = Annotated[Amount, Field(gt=0)]
+Share = Annotated[Amount, Field(gt=0, le=1)]
 
 # Exact canonical form only: upper-case ASCII base and quote joined by one slash.
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")
@@ -112,6 +116,19 @@ class SymbolLimits(Frozen):
     trading_window: TradingWindow | None = None
     """When this symbol may trade; absent, at any time."""
 
+    max_order_equity_share: Share | None = None
+    """Per-order notional cap as a share of account equity; the tighter of this and the
+    global share applies (beside the absolute caps: the tightest of all wins)."""
+
+    max_position_equity_share: Share | None = None
+    """Worst-case position value cap as a share of account equity (see the global key)."""
+
+    stop_loss_share: Annotated[Amount, Field(gt=0, lt=1)] | None = None
+    """Stop level: the position's unrealized loss reaching this share of its entry value."""
+
+    stop_loss_distance: PositiveAmount | None = None
+    """Stop level: the reference price moving this far against the entry price."""
+
 
 class Limits(Frozen):
     """The hard limits in force. Default deny: what no rule allows is refused."""
@@ -183,6 +200,48 @@ class Limits(Frozen):
     bar_own_principal_approval: bool = False
     """When true, the human principal who answers for a producer may not approve (nor be
     the second approver of) that producer's orders."""
+
+    venues: dict[VenueId, VenueRules] | None = None
+    """The venues orders may go to, each with the jurisdictions it may be used from and
+    the symbols it may trade. A venue not listed is not used. Absent: only the connected
+    venue, from any jurisdiction, for every allowlisted symbol."""
+
+    account_equity: PositiveAmount | None = None
+    """The account's equity before any realized PnL the gateway has recorded (quote
+    currency). Equity = this + realized PnL + unrealized PnL at reference prices. Needed by
+    the equity-share limits."""
+
+    max_order_equity_share: Share | None = None
+    """Largest order notional as a share of equity (e.g. 0.05), beside max_order_notional."""
+
+    max_position_equity_share: Share | None = None
+    """Largest worst-case position value per symbol as a share of equity."""
+
+    stop_loss: StopLossSettings = StopLossSettings()
+    """Stop-loss defaults and what happens when a position reaches its level."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Limits:
+        shares = [self.max_order_equity_share, self.max_position_equity_share] + [
+            v for s in self.symbols.values()
+            for v in (s.max_order_equity_share, s.max_position_equity_share)]
+        if self.account_equity is None and any(v is not None for v in shares):
+            raise ValueError("an equity share limit is set but account_equity is not: give the "
+                             "account's starting equity (quote currency) so shares can be "
+                             "computed")
+        for venue, rules in (self.venues or {}).items():
+            unknown = sorted((rules.symbols or frozenset()) - set(self.symbols))
+            if unknown:
+                raise ValueError(f"venues.{venue}.symbols: {', '.join(unknown)} not on the "
+                                 "symbol allowlist (symbols:); add them there or remove them")
+        return self
+
+    def stop_level(self, symbol: str) -> StopLevel:
+        """The symbol's own stop level, else the default from `stop_loss:`."""
+        s = self.symbols.get(symbol)
+        if s is not None and (s.stop_loss_share is not None or s.stop_loss_distance is not None):
+            return StopLevel(s.stop_loss_share, s.stop_loss_distance)
+        return StopLevel(self.stop_loss.share, self.stop_loss.distance)
 
 
 class LimitsError(ValueError):

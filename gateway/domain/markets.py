@@ -26,3 +26,4 @@ class MarketData:
     prices: Mapping[str, Decimal] = field(default_factory=dict)
     observed_at: Mapping[str, datetime] = field(default_factory=dict)
     markets: Mapping[str, Market] = field(default_factory=dict)
+    venue: str | None = None  # the venue these came from: the one this process trades on

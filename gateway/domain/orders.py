@@ -84,6 +84,12 @@ class Proposal:
     idempotency_key: str | None = None
     rationale: str | None = None
     confidence: Decimal | None = None
+    venue: str | None = None  # None: the gateway's connected venue
+
+
+# Orders the gateway raises itself (protective exits) carry this origin; producers' orders
+# carry none.
+SYSTEM_ORIGIN = "system"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,14 @@ class Order:
     confidence: Decimal | None = None
     approved_by: str | None = None
     decided_at: datetime | None = None
+    venue: str | None = None
+    scope_version: int | None = None  # the producer's scope version it was admitted under
+    origin: str | None = None  # SYSTEM_ORIGIN for orders the gateway raised itself
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def raised_by_system(self) -> bool:
+        return self.origin == SYSTEM_ORIGIN
 
     @property
     def remaining(self) -> Decimal:

@@ -88,6 +88,13 @@ class RiskSnapshot:
     drawdown: Decimal | None = None
     # Running totals kept in step by with_reservation; None: computed on demand.
     exposure_totals: Exposure | None = None
+    # The venue this process is connected to (None: unknown), account equity at reference
+    # prices (None: unknown), entry (average) prices of held positions, and the symbols the
+    # stop watch has switched to reduce-only.
+    venue: str | None = None
+    equity: Decimal | None = None
+    entry_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    stopped: frozenset[str] = frozenset()
 
     @classmethod
     def build(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from gateway.adapters.store import orders_repo
+from gateway.adapters.store.tables import principals
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
@@ -36,6 +39,7 @@ def approve(
         raise HaltedError(uow.halt.reason)
     if limits.bar_own_principal_approval:
         dual.refuse_own_principal(uow, order, operator)
+    refuse_foreign_operator(uow, order, operator, limits)
     decision = recheck(uow, order, limits)
     if not decision.passed:
         # The order stays pending with its fresh findings so the desk shows why.
@@ -53,6 +57,24 @@ def approve(
                  "checks": [c.as_dict() for c in decision.checks]},
         approved_by=operator, decided_at=uow.now, limits_version=limits_version,
     )
+
+
+def refuse_foreign_operator(uow: UnitOfWork, order: Order, operator: str,
+                            limits: Limits) -> None:
+    """An operator approves only orders on venues that serve the operator's own jurisdiction:
+    approving is trading on that venue, as much as proposing is."""
+    venue = order.venue or uow.market.venue
+    rules = None if limits.venues is None or venue is None else limits.venues.get(venue)
+    if rules is None:
+        return  # no venues: section, or an undeclared venue the limit checks refuse anyway
+    where = uow.conn.execute(select(principals.c.jurisdiction).where(
+        principals.c.name == operator)).scalar_one_or_none()
+    if not rules.serves(where):
+        raise Forbidden(f"venue {venue} serves only {rules.served()}; operator {operator} is "
+                        f"registered in {where or 'no jurisdiction'} and may not approve orders "
+                        "on it: an operator from a served jurisdiction must approve (an admin "
+                        f"sets yours with `gateway operators set-scope {operator} "
+                        "--jurisdiction XX`)")
 
 
 def deny(uow: UnitOfWork, order_id: str, operator: str, reason: str, version: int | None) -> Order:

@@ -41,6 +41,26 @@ class SignatureRefused(Unauthorized):
         self.producer = producer
 
 
+class CredentialExpired(Unauthorized):
+    """The credential's expiry has passed: refused, audited as an access refusal (it does
+    not count towards quarantine: an expired key is an admin's task, not an attack)."""
+
+    code = "credential_expired"
+
+    def __init__(self, who: Principal) -> None:
+        kind = "producers" if who.role is Role.PRODUCER else "operators"
+        when = who.expires_at.isoformat() if who.expires_at else "?"
+        super().__init__(f"the credential of {who.name} expired at {when}: ask an admin for a "
+                         f"new one (`gateway {kind} rotate-key {who.name} --expires-in DAYS`)")
+        self.principal = who
+
+
+def _check_expiry(who: Principal, now: float) -> Principal:
+    if who.expires_at is not None and who.expires_at.timestamp() <= now:
+        raise CredentialExpired(who)
+    return who
+
+
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
     principal: Principal
@@ -83,7 +103,7 @@ class Authenticator:
         if found.role is Role.PRODUCER:
             raise Unauthorized("producers sign every request (X-GW-* headers) instead of sending "
                                "their credential: use gateway.sdk or see the README")
-        return _check_status(found)
+        return _check_expiry(_check_status(found), self._wall())
 
     def verify(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes) -> SignedRequest:
@@ -111,7 +131,7 @@ class Authenticator:
             raise SignatureRefused(f"timestamp {stamp} is more than {FRESHNESS_S} s from the "
                                    f"server's clock ({int(now)}); sync your clock",
                                    "stale_timestamp", who.name)
-        _check_status(who)
+        _check_expiry(_check_status(who), now)
         expires = datetime.fromtimestamp(int(stamp) + FRESHNESS_S + 1, UTC)
         return SignedRequest(who, key_id, nonce, expires)
 

@@ -60,10 +60,11 @@ class ProposalJob:
     buffered = True
 
     def __init__(self, p: Proposal, scope: ProducerScope | None = None,
-                 nonce: NonceClaim | None = None) -> None:
+                 nonce: NonceClaim | None = None, scope_version: int | None = None) -> None:
         self.proposal = p
         self.scope = scope
         self.nonce = nonce
+        self.scope_version = scope_version
         self.idempotency = (p.producer, p.idempotency_key) if p.idempotency_key else None
         self.nonce_probe = nonce.nonce_probe if nonce is not None else None
 
@@ -71,16 +72,19 @@ class ProposalJob:
         if self.nonce is not None and not self.nonce(uow):
             raise SignatureRefused("nonce already used (a replayed request): send a new nonce "
                                    "with every request", "replay", self.proposal.producer)
-        return propose(uow, self.proposal, *uow.limits(), scope=self.scope)
+        return propose(uow, self.proposal, *uow.limits(), scope=self.scope,
+                       scope_version=self.scope_version)
 
 
 def proposal_job(p: Proposal, scope: ProducerScope | None = None,
-                 nonce: NonceClaim | None = None) -> ProposalJob:
-    return ProposalJob(p, scope, nonce)
+                 nonce: NonceClaim | None = None, scope_version: int | None = None
+                 ) -> ProposalJob:
+    return ProposalJob(p, scope, nonce, scope_version)
 
 
 def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
-            scope: ProducerScope | None = None) -> IntakeResult:
+            scope: ProducerScope | None = None, scope_version: int | None = None,
+            origin: str | None = None) -> IntakeResult:
     actor = f"producer:{p.producer}"
     if p.idempotency_key is not None:
         existing = _existing(uow, p)
@@ -107,7 +111,8 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
         recent = 0 if scope.rate_per_minute is None else uow.recent_count(
             p.producer, RATE_WINDOW_SECONDS, scope.rate_per_minute)
         rules = ALL_CHECKS + scope_checks(scope, recent)
-    decision = evaluate(p, limits, uow.snapshot_for(p, limits), rules)
+    snap = uow.snapshot_for(p, limits)
+    decision = evaluate(p, limits, snap, rules)
     order_id = new_order_id(uow.now)
     passed = decision.passed
     order = Order(
@@ -119,6 +124,8 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
         idempotency_key=p.idempotency_key, client_order_id=client_order_id(order_id),
         reason=None if passed else decision.summary(), limits_version=limits_version,
         rationale=p.rationale, confidence=p.confidence, decided_at=None if passed else uow.now,
+        venue=p.venue if p.venue is not None else snap.venue, scope_version=scope_version,
+        origin=origin,
     )
     checks = [c.as_dict() for c in decision.checks]
     uow.add_order(order, orders_repo.encode_check_dicts(checks))
@@ -127,7 +134,7 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
     uow.audit.append(
         uow.now, "order.proposed", actor, order_id=order_id,
         payload={**_proposal_payload(p), "limits_version": limits_version,
-                 "checks": checks},
+                 "venue": order.venue, "scope_version": scope_version, "checks": checks},
     )
     if passed:
         uow.reserve(Reservation(order_id, p.symbol, p.side, p.quantity, p.producer))

@@ -15,16 +15,17 @@ log = logging.getLogger(__name__)
 
 
 class PriceBook:
-    def __init__(self) -> None:
+    def __init__(self, venue: str | None = None) -> None:
         self._tickers: dict[str, Ticker] = {}
         self.markets: dict[str, Market] = {}
+        self.venue = venue  # the connected venue's id, as limits.yaml `venues:` names it
 
     def view(self) -> MarketData:
         """One consistent view for a write batch: mids, when observed, the venue's rules."""
         tickers = dict(self._tickers)
         return MarketData(prices={s: (t.bid + t.ask) / 2 for s, t in tickers.items()},
                           observed_at={s: t.timestamp for s, t in tickers.items()},
-                          markets=self.markets)
+                          markets=self.markets, venue=self.venue)
 
     def update(self, ticker: Ticker) -> None:
         self._tickers[ticker.symbol] = ticker

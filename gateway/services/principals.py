@@ -9,10 +9,9 @@ Every change writes an audit record in the same transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,9 +20,11 @@ from sqlalchemy import Connection, insert, select, update
 from gateway.adapters.store.tables import principals
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks.producer_scope import ProducerScope
-from gateway.domain.money import to_text
 
 from .errors import Conflict, NotFound
+from .scopes import scope_from_json, scope_to_json, scope_view
+
+__all__ = ["scope_from_json", "scope_to_json", "scope_view"]
 
 
 class Role(StrEnum):
@@ -45,6 +46,9 @@ class Principal:
     status: str
     scope: ProducerScope | None = None
     key_id: str | None = None
+    jurisdiction: str | None = None
+    expires_at: datetime | None = None  # the credential's expiry (None: never)
+    scope_version: int = 1
 
     @property
     def actor(self) -> str:
@@ -65,36 +69,22 @@ def new_key() -> tuple[str, str]:
     return f"gwk_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
 
 
-def scope_to_json(scope: ProducerScope | None) -> str | None:
-    if scope is None:
-        return None
-    return json.dumps({
-        "symbols": sorted(scope.symbols) if scope.symbols is not None else None,
-        "max_notional": to_text(scope.max_notional) if scope.max_notional is not None else None,
-        "rate_per_minute": scope.rate_per_minute})
-
-
-def scope_from_json(raw: str | None) -> ProducerScope | None:
-    if not raw:
-        return None
-    data = json.loads(raw)
-    symbols = data.get("symbols")
-    cap = data.get("max_notional")
-    return ProducerScope(frozenset(symbols) if symbols is not None else None,
-                         Decimal(cap) if cap is not None else None, data.get("rate_per_minute"))
-
-
-def scope_view(scope: ProducerScope | None) -> dict[str, Any]:
-    return json.loads(scope_to_json(scope) or "{}") or {}
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def row_to_principal(row: Any) -> Principal:
-    return Principal(row.name, Role(row.role), row.principal, row.status,
-                     scope_from_json(row.scope), row.key_id)
+    role = Role(row.role)
+    # A producer always has a scope: its jurisdiction and venues are checked even when no
+    # symbol, notional or rate restriction was set.
+    scope = scope_from_json(row.scope, row.jurisdiction) if role is Role.PRODUCER else None
+    return Principal(row.name, role, row.principal, row.status, scope, row.key_id,
+                     row.jurisdiction, _utc(row.expires_at), int(row.scope_version or 1))
 
 
 def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str,
-        scope: ProducerScope | None = None) -> str:
+        scope: ProducerScope | None = None, jurisdiction: str | None = None,
+        expires_at: datetime | None = None) -> str:
     """Register a producer or operator; return its credential (shown once).
 
     An operator's is a bearer token; a producer's is `key_id.secret` for signing requests.
@@ -112,10 +102,13 @@ def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str,
     uow.conn.execute(insert(principals).values(
         name=name, kind=kind, role=role.value, principal=principal,
         token_hash=hash_token(token), status="active", created_at=uow.now,
-        key_id=key_id, secret=secret, scope=scope_to_json(scope)))
+        key_id=key_id, secret=secret, scope=scope_to_json(scope), jurisdiction=jurisdiction,
+        expires_at=expires_at, key_issued_at=uow.now, scope_version=1))
     uow.audit.append(uow.now, f"{kind}.added", actor,
                      payload={"name": name, "role": role.value, "principal": principal,
-                              "key_id": key_id, "scope": scope_view(scope)})
+                              "key_id": key_id, "scope": scope_view(scope),
+                              "jurisdiction": jurisdiction, "expires_at": expires_at,
+                              "scope_version": 1})
     return token
 
 
@@ -135,9 +128,13 @@ def list_all(conn: Connection, role: Role | None = None) -> list[dict[str, Any]]
 
 
 def describe(row: Any) -> dict[str, Any]:
+    expires = _utc(row.expires_at)
     return {"name": row.name, "role": row.role, "principal": row.principal,
             "status": row.status, "key_id": row.key_id, "scope": scope_view(
-                scope_from_json(row.scope)), "created_at": row.created_at.isoformat()}
+                scope_from_json(row.scope)), "jurisdiction": row.jurisdiction,
+            "expires_at": expires.isoformat() if expires else None,
+            "scope_version": int(row.scope_version or 1),
+            "created_at": row.created_at.isoformat()}
 
 
 def set_status(uow: UnitOfWork, name: str, status: str, actor: str, reason: str,
@@ -180,7 +177,8 @@ def withdraw_queue(uow: UnitOfWork, producer: str, reason: str) -> list[str]:
     return ids
 
 
-def rotate_key(uow: UnitOfWork, name: str, actor: str) -> str:
+def rotate_key(uow: UnitOfWork, name: str, actor: str,
+               expires_at: datetime | None = None) -> str:
     """A new credential; the old one stops working at once (after the 2 s auth cache)."""
     who = get(uow.conn, name)
     if who.status == "revoked":
@@ -192,8 +190,11 @@ def rotate_key(uow: UnitOfWork, name: str, actor: str) -> str:
     else:
         token, key_id = new_token(who.role), None
         values = {}
+    # A new credential is a new scope document (its fingerprint and dates change).
     uow.conn.execute(update(principals).where(principals.c.name == name).values(
-        token_hash=hash_token(token), **values))
+        token_hash=hash_token(token), expires_at=expires_at, key_issued_at=uow.now,
+        scope_version=who.scope_version + 1, **values))
     uow.audit.append(uow.now, "credentials.rotated", actor,
-                     payload={"name": name, "old_key_id": who.key_id, "key_id": key_id})
+                     payload={"name": name, "old_key_id": who.key_id, "key_id": key_id,
+                              "expires_at": expires_at, "scope_version": who.scope_version + 1})
     return token

@@ -55,7 +55,7 @@ def transition(
 def as_proposal(order: Order) -> Proposal:
     return Proposal(
         producer=order.producer, symbol=order.symbol, side=order.side, type=order.type,
-        quantity=order.remaining, limit_price=order.limit_price,
+        quantity=order.remaining, limit_price=order.limit_price, venue=order.venue,
     )
 
 

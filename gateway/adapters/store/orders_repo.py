@@ -23,7 +23,7 @@ _FIELDS = (
     "id", "producer", "symbol", "quantity", "limit_price", "version", "created_at",
     "updated_at", "expires_at", "filled_quantity", "average_fill_price", "fees",
     "idempotency_key", "client_order_id", "venue_order_id", "reason", "limits_version",
-    "rationale", "confidence", "approved_by", "decided_at",
+    "rationale", "confidence", "approved_by", "decided_at", "venue", "scope_version", "origin",
 )
 
 

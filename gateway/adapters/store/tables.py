@@ -81,6 +81,9 @@ orders = Table(
     Column("decided_at", UtcDateTime),
     Column("claimed_by", String(80)),
     Column("checks", Text, nullable=False, default="[]"),
+    Column("venue", String(32)),  # where it goes (the connected venue when proposed)
+    Column("scope_version", Integer),  # the producer's scope version it was admitted under
+    Column("origin", String(16)),  # "system" for protective exits the gateway raised
     UniqueConstraint("producer", "idempotency_key", name="uq_orders_producer_idem"),
     Index("ix_orders_state", "state"),
     Index("ix_orders_state_expires", "state", "expires_at"),
@@ -137,7 +140,24 @@ principals = Table(
     # Producers only: the HMAC key id and secret their requests are signed with, and scope.
     Column("key_id", String(40), unique=True),
     Column("secret", String(128)),
-    Column("scope", Text),  # JSON: symbols, max_notional, rate_per_minute
+    Column("scope", Text),  # JSON: symbols, max_notional, rate, venues, stop_loss_share
+    Column("jurisdiction", String(8)),  # ISO 3166 code the principal trades or approves from
+    Column("expires_at", UtcDateTime),  # the credential stops working then (None: never)
+    Column("key_issued_at", UtcDateTime),  # when the current credential was issued
+    Column("scope_version", Integer, nullable=False, server_default="1"),
+)
+
+# Symbols switched to reduce-only because a position reached its stop level; an operator
+# clears them. `figures` (JSON) are what triggered it.
+stop_guards = Table(
+    "stop_guards",
+    metadata,
+    Column("symbol", String(32), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+    Column("actor", String(96), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("figures", Text, nullable=False),
+    Column("last_exit_at", UtcDateTime),
 )
 
 # Request nonces seen in the last minute: the unique key refuses a replay in every process.

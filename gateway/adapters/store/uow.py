@@ -16,9 +16,9 @@ from gateway.domain.markets import MarketData
 from gateway.domain.orders import Order, Proposal
 from gateway.domain.positions import Position
 from gateway.domain.risk import RecentOrder, Reservation, RiskSnapshot
-from gateway.domain.session import SessionBase, session_figures
+from gateway.domain.session import SessionBase, session_figures, totals
 
-from . import orders_repo, positions_repo
+from . import guards_repo, orders_repo, positions_repo
 from .activity import ActivityLog
 from .audit import AuditAppender
 from .tables import gateway_state, orders, principals
@@ -156,17 +156,34 @@ class UnitOfWork:
         if self._snapshot is None:
             core = self.cache.snapshot
             if core is None:
-                positions = {s: p.quantity for s, p in self.positions().items()}
-                core = RiskSnapshot.build(positions, orders_repo.reservations(self.conn), {})
+                held = self.positions()
+                positions = {s: p.quantity for s, p in held.items()}
+                core = RiskSnapshot.build(
+                    positions, orders_repo.reservations(self.conn), {},
+                    entry_prices={s: p.average_price for s, p in held.items()
+                                  if p.average_price is not None},
+                    stopped=guards_repo.stopped_symbols(self.conn))
             pnl, drawdown = session_figures(self.positions(), self.market.prices,
                                             self.state.session)
             # Exposure totals are recomputed once a batch (prices moved), then kept in step.
             self._snapshot = replace(
                 core, reference_prices=self.market.prices, price_times=self.market.observed_at,
                 markets=self.market.markets, now=self.now, session_pnl=pnl, drawdown=drawdown,
+                venue=self.market.venue, equity=self._equity(),
                 exposure_totals=None).with_exposure()
             self.cache.snapshot = self._snapshot
         return self._snapshot
+
+    def _equity(self) -> Decimal | None:
+        """Starting equity (limits.yaml) + realized + unrealized PnL at reference prices;
+        None when there is no starting figure or a held symbol has no price (fail closed)."""
+        if self.limits_source is None:
+            return None
+        start = self.limits()[0].account_equity
+        if start is None:
+            return None
+        realized, unrealized = totals(self.positions(), self.market.prices)
+        return None if unrealized is None else start + realized + unrealized
 
     def snapshot_for(self, p: Proposal, limits: Limits) -> RiskSnapshot:
         """The snapshot narrowed to one proposal: throttle counts including it, and its

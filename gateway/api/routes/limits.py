@@ -45,7 +45,7 @@ async def explain(request: Request) -> ExplainOut:
     producer = body.producer or "explain"
     p = Proposal(producer=producer, symbol=body.symbol, side=Side(body.side),
                  type=OrderType(body.type), quantity=body.quantity, limit_price=body.limit_price,
-                 idempotency_key=body.idempotency_key)
+                 idempotency_key=body.idempotency_key, venue=body.venue)
 
     def job(uow: UnitOfWork) -> tuple[Decision, str]:
         limits, version = uow.limits()

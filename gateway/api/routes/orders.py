@@ -29,10 +29,10 @@ async def propose(request: Request) -> JSONResponse:
         producer=who.name, symbol=body.symbol, side=Side(body.side), type=OrderType(body.type),
         quantity=body.quantity, limit_price=body.limit_price,
         idempotency_key=body.idempotency_key, rationale=body.rationale,
-        confidence=body.confidence,
+        confidence=body.confidence, venue=body.venue,
     )
     result = await gw.writer.run(intake.proposal_job(
-        proposal, who.scope, getattr(request.state, "nonce", None)))
+        proposal, who.scope, getattr(request.state, "nonce", None), who.scope_version))
     order = result.accepted()
     checks = [c.as_dict() for c in result.decision.checks] if result.decision else None
     view = order_out(order, checks)

@@ -9,6 +9,7 @@ from ..limits import Limits
 from ..orders import Proposal
 from ..risk import RiskSnapshot
 from .duplicate import check_duplicate
+from .equity_share import check_max_order_equity_share, check_max_position_equity_share
 from .exposure import check_max_gross_exposure, check_max_net_exposure
 from .max_order_notional import check_max_order_notional
 from .max_position import check_max_position
@@ -20,9 +21,11 @@ from .price_collar import check_price_collar
 from .quantity_bounds import check_quantity_bounds
 from .reduce_only import check_reduce_only
 from .session_loss import check_daily_loss, check_drawdown
+from .stop_loss import check_stop_loss
 from .symbol_allowlist import check_symbol_allowlist
 from .throttle import check_throttle
 from .trading_window import check_trading_window
+from .venue import check_venue_connected, check_venue_declared, check_venue_symbols
 from .venue_filters import check_venue_filters
 
 Check = Callable[[Proposal, Limits, RiskSnapshot], CheckResult]
@@ -30,6 +33,9 @@ Check = Callable[[Proposal, Limits, RiskSnapshot], CheckResult]
 # The order people read them in: what the order is, when and where, its size, the book.
 ALL_CHECKS: tuple[Check, ...] = (
     check_symbol_allowlist,
+    check_venue_declared,
+    check_venue_symbols,
+    check_venue_connected,
     check_order_shape,
     check_order_type_and_side,
     check_trading_window,
@@ -39,6 +45,8 @@ ALL_CHECKS: tuple[Check, ...] = (
     check_max_order_notional,
     check_max_position,
     check_max_position_notional,
+    check_max_order_equity_share,
+    check_max_position_equity_share,
     check_max_gross_exposure,
     check_max_net_exposure,
     check_max_open_orders,
@@ -46,6 +54,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     check_throttle,
     check_duplicate,
     check_reduce_only,
+    check_stop_loss,
     check_daily_loss,
     check_drawdown,
 )

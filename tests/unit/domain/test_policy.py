@@ -35,7 +35,8 @@ def evaluate(p: Proposal, lim: Limits, snap: RiskSnapshot, checks: tuple = CORE)
 
 def test_the_full_policy_runs_every_check_in_reading_order() -> None:
     names = [c.name for c in evaluate_all(proposal(), limits(), snapshot()).checks]
-    assert names[:2] == ["symbol_allowlist", "order_shape"]
+    assert names[:5] == ["symbol_allowlist", "venue_declared", "venue_symbols",
+                         "venue_connected", "order_shape"]
     assert len(names) == len(ALL_CHECKS) == len(set(names))
 
 D = Decimal

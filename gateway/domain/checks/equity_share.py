@@ -1,0 +1,75 @@
+"""Sizing by equity: order and position caps as a share of account equity, beside the
+absolute caps. Both apply; the tighter wins, and the finding names both figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..decision import CheckResult
+from ..limits import Limits
+from ..money import exact
+from ..orders import Proposal
+from ..risk import RiskSnapshot
+from ._result import not_set, ok, refuse
+from .pricing import order_price
+
+ORDER, POSITION = "max_order_equity_share", "max_position_equity_share"
+
+
+def _tighter(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
+
+
+def _both(share: Decimal, equity: Decimal, cap: Decimal, absolute: Decimal | None,
+          quote: str) -> str:
+    figure = f"{share * 100:f}% of equity {equity:f} = {cap:f} {quote}"
+    if absolute is None:
+        return f"{figure} (no absolute cap)"
+    tighter = "the equity share" if cap <= absolute else "the absolute cap"
+    return f"{figure}; absolute cap {absolute:f}; {tighter} is tighter"
+
+
+@exact
+def check_max_order_equity_share(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    s = limits.symbols.get(p.symbol)
+    share = _tighter(limits.max_order_equity_share, s.max_order_equity_share if s else None)
+    if share is None:
+        return not_set(ORDER)
+    if snap.equity is None:
+        return refuse(ORDER, None, share, "account equity is unknown (no account_equity or a "
+                      "held symbol without a reference price): refused")
+    price = order_price(p, snap)
+    if price is None:
+        return refuse(ORDER, None, share, "no price to value this order: give a limit_price")
+    cap = max(snap.equity, Decimal(0)) * share
+    absolute = _tighter(limits.max_order_notional, s.max_order_notional if s else None)
+    notional = p.quantity * price
+    figures = _both(share, snap.equity, cap, absolute, limits.quote_currency)
+    if notional > cap:
+        return refuse(ORDER, notional, cap, f"notional {notional:f} exceeds {figures}; reduce "
+                      "the quantity")
+    return ok(ORDER, notional, cap, f"within {figures}")
+
+
+@exact
+def check_max_position_equity_share(p: Proposal, limits: Limits,
+                                    snap: RiskSnapshot) -> CheckResult:
+    s = limits.symbols.get(p.symbol)
+    share = _tighter(limits.max_position_equity_share,
+                     s.max_position_equity_share if s else None)
+    if share is None:
+        return not_set(POSITION)
+    ref = snap.reference_prices.get(p.symbol)
+    if snap.equity is None or ref is None:
+        return refuse(POSITION, None, share, "account equity or the reference price is "
+                      "unknown: refused")
+    cap = max(snap.equity, Decimal(0)) * share
+    value = abs(snap.worst_case_after(p.symbol, p.side, p.quantity)) * ref
+    figures = _both(share, snap.equity, cap, s.max_position_notional if s else None,
+                    limits.quote_currency)
+    if value > cap and not snap.is_reducing(p.symbol, p.side, p.quantity):
+        return refuse(POSITION, value, cap, f"worst-case position worth {value:f} exceeds "
+                      f"{figures}; reduce the quantity")
+    return ok(POSITION, value, cap, f"within {figures}")
