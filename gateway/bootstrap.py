@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from gateway import __version__, secrets
+from gateway.adapters.signing_key import SigningKey
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.migrate import ensure_current
 from gateway.adapters.store.writer import Writer
@@ -26,7 +27,7 @@ from gateway.observability.records import events
 from gateway.observability.venue_metrics import TimedExchange
 from gateway.ports.clock import Clock, SystemClock
 from gateway.ports.exchange import Exchange
-from gateway.services import limits_admin, notifications, queries, risk_monitor
+from gateway.services import limits_admin, notifications, queries, risk_monitor, stop_watch
 from gateway.services.authn import Authenticator
 from gateway.services.executor import Executor
 from gateway.services.limits_holder import LimitsHolder
@@ -78,6 +79,7 @@ class Gateway:
     instance: str
     metrics: Metrics
     probe: DbProbe
+    signing_key: SigningKey
     webhooks: WebhookSender | None = None
     draining: bool = False
     """Set at SIGTERM: proposals get 503 and /readyz fails while in-flight work finishes."""
@@ -97,6 +99,7 @@ class Gateway:
         self._tasks.append(asyncio.create_task(run_feed(self.prices, self.exchange,
                                                         list(limits.symbols))))
         self._tasks.append(asyncio.create_task(risk_monitor.run(self.writer)))
+        self._tasks.append(asyncio.create_task(stop_watch.run(self.writer, self.executor.wake)))
         if run_executor:
             self._tasks.append(asyncio.create_task(self.executor.run()))
         if self.webhooks is not None:
@@ -187,7 +190,8 @@ def build(
                         reconcile_halt=settings.reconcile_halt)
     return Gateway(settings, engine, clock, writer, limits, prices, exchange, executor,
                    Authenticator(engine), instance, metrics,
-                   DbProbe(settings.database_url, settings.ready_timeout_s), webhooks)
+                   DbProbe(settings.database_url, settings.ready_timeout_s),
+                   SigningKey(settings.signing_key_path), webhooks)
 
 
 def _webhooks(settings: Settings, engine: Engine, clock: Clock, writer: Writer,

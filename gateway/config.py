@@ -94,6 +94,12 @@ class LoggingConfig(_Section):
     format: Literal["auto", "json", "text"] = "auto"
 
 
+class SigningConfig(_Section):
+    key_file: Path = Path("var/gateway-signing.key")
+    """The gateway's own Ed25519 key that signs scope documents: created on first use with
+    mode 0600, refused if others may read it. A path, not the key: keep it out of the repo."""
+
+
 class GatewayConfig(_Section):
     database: DatabaseConfig = DatabaseConfig()
     limits: LimitsConfig = LimitsConfig()
@@ -102,6 +108,7 @@ class GatewayConfig(_Section):
     webhooks: WebhooksConfig = WebhooksConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
+    signing: SigningConfig = SigningConfig()
 
 
 # Every environment variable that overrides a key. The old names stay: scripts use them.
@@ -131,6 +138,7 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "GATEWAY_METRICS_AUTH": ("metrics", "auth"),
     "GATEWAY_LOG_LEVEL": ("logging", "level"),
     "GATEWAY_LOG_FORMAT": ("logging", "format"),
+    "GATEWAY_SIGNING_KEY_FILE": ("signing", "key_file"),
 }
 _ENV_BY_KEY = {".".join(path): name for name, path in ENV_KEYS.items()}
 

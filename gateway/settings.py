@@ -57,6 +57,8 @@ class Settings:
     log_level: str = "info"
     log_format: str = "auto"
     config_file: Path | None = None
+    signing_key_path: Path = Path("var/gateway-signing.key")
+    """The gateway's Ed25519 key for scope documents (created on first use, mode 0600)."""
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -78,7 +80,8 @@ class Settings:
             webhook_timeout_s=c.webhooks.timeout_s,
             webhook_max_attempts=c.webhooks.max_attempts,
             webhook_backoff_s=c.webhooks.backoff_s, metrics_auth=c.metrics.auth,
-            log_level=c.logging.level, log_format=c.logging.format, config_file=source)
+            log_level=c.logging.level, log_format=c.logging.format, config_file=source,
+            signing_key_path=c.signing.key_file)
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:

@@ -34,7 +34,7 @@ def make_gateway(database_url: str, tmp_path: Path, *, limits: str = LIMITS,
     path = tmp_path / "limits.yaml"
     path.write_text(limits)
     settings = Settings(database_url=database_url, limits_path=path, paper_state=None,
-                        unknown_grace_s=0.0)
+                        unknown_grace_s=0.0, signing_key_path=tmp_path / "signing.key")
     return build(settings, exchange=exchange or FakeExchange(), clock=clock, poll_s=0.02)
 
 

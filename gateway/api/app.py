@@ -18,7 +18,16 @@ from gateway.services import limits_admin
 
 from . import errors
 from .deps import identify
-from .routes import audit, control, desk, health, limits, orders, producer_events
+from .routes import (
+    audit,
+    control,
+    desk,
+    health,
+    limits,
+    orders,
+    producer_events,
+    trader_rules,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,6 @@ def create_app(gateway: Gateway, run_executor: bool = True) -> FastAPI:
     app.state.gateway = gateway
     errors.install(app)
     # producer_events first: /v1/orders/events must not match /v1/orders/{order_id}.
-    for module in (producer_events, orders, control, audit, health, desk, limits):
+    for module in (producer_events, orders, control, audit, health, desk, limits, trader_rules):
         app.include_router(module.router)
     return app

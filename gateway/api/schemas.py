@@ -156,12 +156,45 @@ class PricesOut(Wire):
     prices: list[PriceOut]
 
 
+class StopOut(Wire):
+    """A symbol switched to reduce-only by the stop watch, with what triggered it."""
+
+    symbol: str
+    since: datetime
+    actor: str
+    reason: str
+    figures: dict[str, object]
+    last_exit_at: datetime | None
+
+
+class StopsOut(Wire):
+    stops: list[StopOut]
+
+
+class StopClearIn(Wire):
+    symbol: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ScopeKeyOut(Wire):
+    algorithm: Literal["Ed25519"]
+    key_id: str
+    public_key: str = Field(description="Base64 of the 32 raw public key bytes")
+
+
+class SignedScopeOut(Wire):
+    document: dict[str, object]
+    signature: dict[str, str]
+
+
 class StatusOut(Wire):
     halt: HaltOut
     orders_by_state: dict[str, int]
     limits_version: str
     venue: str
     server_time: datetime
+    stopped_symbols: list[str] = Field(default=[], description="Reduce-only after reaching "
+                                       "their stop level, until an operator clears them")
 
 
 class AuditEventOut(Wire):

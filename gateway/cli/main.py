@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gateway.config import CONFIG_ENV
 
-from . import admin, audit, config_cmd, limits_cmd, trading
+from . import admin, audit, config_cmd, limits_cmd, stops_cmd, trading
 from .output import CliError
 
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits_cmd.register(sub)
     audit.register(sub)
     config_cmd.register(sub)
+    stops_cmd.register(sub)
     return parser
 
 

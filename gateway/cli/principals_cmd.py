@@ -10,11 +10,13 @@ import argparse
 import getpass
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from gateway.domain.checks.producer_scope import ProducerScope
 from gateway.domain.money import AmountError, parse_decimal
 
+from . import scope_cmd
 from .output import CliError, emit
 
 MANAGE = {
@@ -34,13 +36,24 @@ def register(sub: Any) -> None:
                            help="symbols it may trade (default: every allowlisted symbol)")
             p.add_argument("--max-notional", help="its own cap per order, quote currency")
             p.add_argument("--rate", type=int, help="its own cap on proposals per minute")
+            p.add_argument("--venues", nargs="+", metavar="VENUE",
+                           help="venues it may use (default: every declared venue)")
+            p.add_argument("--stop-loss-share", help="its own stop level, e.g. 0.03")
         else:
             p.add_argument("--role", required=True, choices=["trader", "risk", "admin"])
+        p.add_argument("--jurisdiction", help="ISO 3166 code it trades or approves from, "
+                                              "e.g. GB (venues: in limits.yaml list who each "
+                                              "serves)")
+        scope_cmd.add_expiry_flags(p)
         p.set_defaults(func=add, kind=kind)
         group.add_parser("list", help=f"list {kind}").set_defaults(func=list_, kind=kind)
         p = group.add_parser("show", help="one of them, with scope and status")
         p.add_argument("name")
+        if kind == "producers":
+            p.add_argument("--export", type=Path, metavar="FILE",
+                           help="write its scope document, signed by the gateway's key")
         p.set_defaults(func=show, kind=kind)
+        scope_cmd.register(group, kind, _run, _actor)
         for verb, status in MANAGE.items():
             p = group.add_parser(verb, help=f"{verb} (audited; suspending or revoking a producer "
                                             "withdraws its queued orders)")
@@ -49,6 +62,7 @@ def register(sub: Any) -> None:
             p.set_defaults(func=set_status, kind=kind, status=status)
         p = group.add_parser("rotate-key", help="issue new credentials; the old stop working")
         p.add_argument("name")
+        scope_cmd.add_expiry_flags(p)
         p.set_defaults(func=rotate_key, kind=kind)
 
 
@@ -75,23 +89,31 @@ def _run(job: Callable[[Any], Any]) -> Any:
     return result
 
 
+def scope_cap(raw: str) -> Decimal:
+    try:
+        cap = parse_decimal(raw)
+    except AmountError as exc:
+        raise CliError(f"--max-notional: {exc}") from exc
+    if cap <= 0:
+        raise CliError("--max-notional must be above zero")
+    return cap
+
+
 def _scope(args: argparse.Namespace) -> ProducerScope | None:
-    if args.symbols is None and args.max_notional is None and args.rate is None:
+    if (args.symbols is None and args.max_notional is None and args.rate is None
+            and args.venues is None and args.stop_loss_share is None):
         return None
-    cap: Decimal | None = None
-    if args.max_notional is not None:
-        try:
-            cap = parse_decimal(args.max_notional)
-        except AmountError as exc:
-            raise CliError(f"--max-notional: {exc}") from exc
-        if cap <= 0:
-            raise CliError("--max-notional must be above zero")
+    cap = scope_cap(args.max_notional) if args.max_notional is not None else None
     if args.rate is not None and args.rate <= 0:
         raise CliError("--rate must be at least 1 proposal per minute")
-    symbols = None
+    symbols = venues = None
     if args.symbols is not None:
         symbols = frozenset(s for item in args.symbols for s in item.split(",") if s)
-    return ProducerScope(symbols, cap, args.rate)
+    if args.venues is not None:
+        venues = frozenset(v for item in args.venues for v in item.split(",") if v)
+    return ProducerScope(symbols, cap, args.rate, venues,
+                         stop_loss_share=scope_cmd.share(args.stop_loss_share,
+                                                         "--stop-loss-share"))
 
 
 def add(args: argparse.Namespace) -> int:
@@ -101,10 +123,15 @@ def add(args: argparse.Namespace) -> int:
     role = principals.Role.PRODUCER if producer else principals.Role(args.role)
     person = args.principal if producer else args.name
     scope = _scope(args) if producer else None
-    token = _run(lambda uow: principals.add(uow, args.name, role, person, _actor(), scope))
+    where = scope_cmd.jurisdiction(args.jurisdiction)
+    expires = scope_cmd.expiry(args)
+    token = _run(lambda uow: principals.add(uow, args.name, role, person, _actor(), scope,
+                                            where, expires))
     data: dict[str, Any] = {"name": args.name, "role": role.value, "principal": person,
-                            "token": token}
-    human = [f"registered {args.name} ({role.value}, answers: {person})"]
+                            "token": token, "jurisdiction": where,
+                            "expires_at": expires.isoformat() if expires else None}
+    human = [f"registered {args.name} ({role.value}, answers: {person}, jurisdiction: "
+             f"{where or 'none'}, credential expires: {data['expires_at'] or 'never'})"]
     if producer:
         key_id, _, secret = token.partition(".")
         data.update(key_id=key_id, secret=secret, scope=principals.scope_view(scope))
@@ -133,6 +160,9 @@ def list_(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     from gateway.services import principals
 
+    if getattr(args, "export", None) is not None:
+        return scope_cmd.export(args, _run)
+
     def job(uow: Any) -> dict[str, Any]:
         principals.get(uow.conn, args.name)
         rows = principals.list_all(uow.conn)
@@ -157,8 +187,10 @@ def set_status(args: argparse.Namespace) -> int:
 def rotate_key(args: argparse.Namespace) -> int:
     from gateway.services import principals
 
-    token = _run(lambda uow: principals.rotate_key(uow, args.name, _actor()))
-    data: dict[str, Any] = {"name": args.name, "token": token}
+    expires = scope_cmd.expiry(args)
+    token = _run(lambda uow: principals.rotate_key(uow, args.name, _actor(), expires))
+    data: dict[str, Any] = {"name": args.name, "token": token,
+                            "expires_at": expires.isoformat() if expires else None}
     if args.kind == "producers":
         data["key_id"], _, data["secret"] = token.partition(".")
     emit(args.json, data, f"new credential for {args.name} (shown once): {token}")

@@ -98,8 +98,10 @@ def status(args: argparse.Namespace) -> int:
     state = (f"HALTED since {h['since']} by {h['actor']}: {h['reason']}" if h["halted"]
              else "trading")
     counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
+    stopped = data.get("stopped_symbols") or []
+    extra = f"\nreduce-only at their stop level: {', '.join(stopped)}" if stopped else ""
     emit(args.json, data, f"{state}\nvenue: {data['venue']}  limits: {data['limits_version']}"
-                          f"\norders: {counts}")
+                          f"\norders: {counts}{extra}")
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
 # ISO 3166-1 alpha-2 ("GB", "DE"), optionally with a subdivision ("US-NY"); "*" = any.
 JURISDICTION_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
@@ -37,6 +37,11 @@ class VenueRules(BaseModel):
 
     symbols: frozenset[str] | None = None
     """Symbols it may trade (each must be on the allowlist); absent: every allowlisted one."""
+
+    @field_serializer("jurisdictions", "symbols")
+    def _sorted(self, value: frozenset[str] | None) -> list[str] | None:
+        # Sorted, so diffs, summaries and signed documents are the same in every process.
+        return None if value is None else sorted(value)
 
     def serves(self, jurisdiction: str | None) -> bool:
         """May someone registered in `jurisdiction` (None: none on record) use this venue?"""

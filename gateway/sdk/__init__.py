@@ -1,4 +1,5 @@
-"""The Python SDK for signal bots. Needs only httpx and pydantic beyond the standard library.
+"""The Python SDK for signal bots. Needs httpx and pydantic (and cryptography to verify scope
+documents) beyond the standard library.
 
     from gateway.sdk import GatewayClient, LimitRejected, Halted
 
@@ -33,10 +34,12 @@ from .errors import (
     ValidationError,
 )
 from .handle import OrderHandle
+from .scope import ScopeDocumentInvalid, verify_scope
 from .signing import sign
 
 __all__ = [
     "AsyncGatewayClient", "Conflict", "Forbidden", "GatewayClient", "GatewayError", "Halted",
     "LimitRejected", "NotFound", "Order", "OrderHandle", "ProducerAuth", "Quarantined",
-    "RateLimited", "Unauthorized", "Unavailable", "ValidationError", "sign",
+    "RateLimited", "ScopeDocumentInvalid", "Unauthorized", "Unavailable", "ValidationError",
+    "sign", "verify_scope",
 ]

@@ -41,8 +41,8 @@ def amount(value: Amount | None, name: str) -> str | None:
 
 def proposal_body(symbol: str, side: str, quantity: Amount, limit_price: Amount | None,
                   type: str, idempotency_key: str | None, rationale: str | None,
-                  confidence: Amount | None) -> dict[str, Any]:
-    body = {"symbol": symbol, "side": side, "type": type,
+                  confidence: Amount | None, venue: str | None = None) -> dict[str, Any]:
+    body = {"symbol": symbol, "side": side, "type": type, "venue": venue,
             "quantity": amount(quantity, "quantity"),
             "limit_price": amount(limit_price, "limit_price"),
             "idempotency_key": idempotency_key or f"sdk-{uuid.uuid4().hex}",

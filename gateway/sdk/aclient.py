@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 
-from gateway.api.schemas import OrderOut, PricesOut, StatusOut
+from gateway.api.schemas import OrderOut, PricesOut, ScopeKeyOut, StatusOut
 
 from . import _core, errors, sse
 from .auth import ProducerAuth
+from .scope import verify_scope
 
 
 class AsyncGatewayClient:
@@ -59,10 +60,11 @@ class AsyncGatewayClient:
     async def propose(self, symbol: str, side: str, quantity: _core.Amount, *,
                       limit_price: _core.Amount | None = None, type: str = "limit",
                       idempotency_key: str | None = None, rationale: str | None = None,
-                      confidence: _core.Amount | None = None) -> OrderOut:
+                      confidence: _core.Amount | None = None,
+                      venue: str | None = None) -> OrderOut:
         """Propose an order; returns it as queued. Raises LimitRejected, Halted, ..."""
         body = _core.proposal_body(symbol, side, quantity, limit_price, type, idempotency_key,
-                                   rationale, confidence)
+                                   rationale, confidence, venue)
         return _core.order(await self._call("POST", "/v1/orders", json=body))
 
     async def order(self, order_id: str) -> OrderOut:
@@ -83,6 +85,18 @@ class AsyncGatewayClient:
     async def prices(self) -> PricesOut:
         """The reference prices the limit checks use, with when each was observed."""
         return PricesOut.model_validate(await self._call("GET", "/v1/prices"))
+
+    async def scope_key(self) -> ScopeKeyOut:
+        """The gateway's public key that scope documents verify against."""
+        return ScopeKeyOut.model_validate(await self._call("GET", "/v1/scope/key"))
+
+    async def scope(self, public_key: str | None = None) -> dict[str, Any]:
+        """This producer's current scope document, verified: against `public_key` (base64)
+        when given (pin it), else against the key the gateway serves. Raises
+        ScopeDocumentInvalid if the signature does not match."""
+        signed = await self._call("GET", "/v1/scope")
+        key = public_key or (await self.scope_key()).public_key
+        return verify_scope(signed, key)
 
     async def status(self) -> StatusOut:
         return StatusOut.model_validate(await self._call("GET", "/v1/status"))

@@ -17,11 +17,12 @@ from typing import Any
 
 import httpx
 
-from gateway.api.schemas import OrderOut, PricesOut, StatusOut
+from gateway.api.schemas import OrderOut, PricesOut, ScopeKeyOut, StatusOut
 
 from . import _core, errors, sse
 from .auth import ProducerAuth
 from .handle import OrderHandle
+from .scope import verify_scope
 
 
 class GatewayClient:
@@ -67,7 +68,8 @@ class GatewayClient:
     def propose(self, symbol: str, side: str, quantity: _core.Amount, *,
                 limit_price: _core.Amount | None = None, type: str = "limit",
                 idempotency_key: str | None = None, rationale: str | None = None,
-                confidence: _core.Amount | None = None) -> OrderHandle:
+                confidence: _core.Amount | None = None,
+                venue: str | None = None) -> OrderHandle:
         """Propose an order for a human to approve. Raises LimitRejected, Halted, ...
 
         Amounts are Decimal, str or int (floats are refused). Without an idempotency key
@@ -76,7 +78,7 @@ class GatewayClient:
         >>> h = gw.propose("ETH/USDT", "sell", "0.5", limit_price="3500")  # doctest: +SKIP
         """
         body = _core.proposal_body(symbol, side, quantity, limit_price, type, idempotency_key,
-                                   rationale, confidence)
+                                   rationale, confidence, venue)
         return OrderHandle(self, _core.order(self._call("POST", "/v1/orders", json=body)))
 
     def order(self, order_id: str) -> OrderOut:
@@ -102,6 +104,18 @@ class GatewayClient:
         {'BTC/USDT': Decimal('95012.5')}
         """
         return PricesOut.model_validate(self._call("GET", "/v1/prices"))
+
+    def scope_key(self) -> ScopeKeyOut:
+        """The gateway's public key that scope documents verify against."""
+        return ScopeKeyOut.model_validate(self._call("GET", "/v1/scope/key"))
+
+    def scope(self, public_key: str | None = None) -> dict[str, Any]:
+        """This producer's current scope document, verified: against `public_key` (base64)
+        when given (pin it), else against the key the gateway serves. Raises
+        ScopeDocumentInvalid if the signature does not match."""
+        signed = self._call("GET", "/v1/scope")
+        key = public_key or (self.scope_key()).public_key
+        return verify_scope(signed, key)
 
     def status(self) -> StatusOut:
         """Halt state, order counts, limits version."""

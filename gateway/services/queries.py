@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
-from gateway.adapters.store import orders_repo, positions_repo
+from gateway.adapters.store import guards_repo, orders_repo, positions_repo
 from gateway.adapters.store.orders_repo import _utc
 from gateway.adapters.store.tables import audit_events, gateway_state, orders
 from gateway.adapters.store.uow import HaltState
-from gateway.domain.orders import VENUE_STATES, Order, OrderState
+from gateway.domain.orders import SYSTEM_ORIGIN, VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position
 from gateway.domain.session import SessionBase
 
@@ -49,7 +49,9 @@ def list_orders(
     if producer is not None:
         stmt = stmt.where(orders.c.producer == producer)
     if states == [OrderState.PENDING_APPROVAL]:
-        stmt = stmt.order_by(orders.c.expires_at, orders.c.id)
+        # Protective exits the gateway raised come first, then the soonest to expire.
+        system_first = case((orders.c.origin == SYSTEM_ORIGIN, 0), else_=1)
+        stmt = stmt.order_by(system_first, orders.c.expires_at, orders.c.id)
     else:
         stmt = stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc())
     with _read(engine) as conn:
@@ -89,6 +91,11 @@ def session_base(engine: Engine) -> SessionBase | None:
         return None
     return SessionBase(_utc(row.session_start), row.session_realized_base,  # type: ignore[arg-type]
                        row.session_unrealized_base, row.session_equity_peak)
+
+
+def stopped_symbols(engine: Engine) -> list[str]:
+    with _read(engine) as conn:
+        return sorted(guards_repo.stopped_symbols(conn))
 
 
 def counts_by_state(engine: Engine, producer: str | None = None) -> dict[str, int]:

@@ -19,6 +19,7 @@ PRODUCER_ALLOWED = {
     ("POST", "/v1/orders/{order_id}/cancel"), ("GET", "/v1/orders/events"),
     ("GET", "/v1/status"), ("GET", "/v1/prices"), ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/v1/scope"), ("GET", "/v1/scope/key"),  # its own signed scope, the gateway's key
 }
 
 

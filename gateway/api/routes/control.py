@@ -65,7 +65,8 @@ def status(request: Request) -> StatusOut:
     return StatusOut(halt=halt_out(queries.halt_state(gw.engine)),
                      orders_by_state=queries.counts_by_state(gw.engine, mine),
                      limits_version=version,
-                     venue=gw.exchange.name, server_time=gw.clock.now())
+                     venue=gw.exchange.name, server_time=gw.clock.now(),
+                     stopped_symbols=queries.stopped_symbols(gw.engine))
 
 
 @router.get("/positions", response_model=PositionsOut)
