@@ -38,10 +38,12 @@ def make_gateway(database_url: str, tmp_path: Path, *, limits: str = LIMITS,
     return build(settings, exchange=exchange or FakeExchange(), clock=clock, poll_s=0.02)
 
 
-def add(gw: Gateway, name: str, role: str, person: str = "alice") -> str:
+def add(gw: Gateway, name: str, role: str, person: str = "alice",
+        jurisdiction: str | None = None) -> str:
     r = principals.Role(role)
     [(token, error)] = execute_batch(gw.engine, SystemClock(), {}, [
-        lambda uow: principals.add(uow, name, r, person, "admin:test")])
+        lambda uow: principals.add(uow, name, r, person, "admin:test",
+                                   jurisdiction=jurisdiction)])
     assert error is None, error
     return str(token)
 

@@ -51,8 +51,10 @@ class DeskState:
     def set_orders(self, orders: Sequence[OrderOut], epoch: int, decisions: int = 0) -> None:
         """`decisions` is the decision clock when the fetch began."""
         fresh = [o for o in orders if self.decided.get(o.id, -1) <= decisions]
-        # Soonest expiry first: those are the decisions that cannot wait.
-        self.orders = sorted(fresh, key=lambda o: (o.expires_at, o.created_at, o.id))
+        # Protective exits the gateway raised first, then the soonest expiry: those are the
+        # decisions that cannot wait.
+        self.orders = sorted(fresh, key=lambda o: (o.origin != "system", o.expires_at,
+                                                   o.created_at, o.id))
         self.queue_epoch = epoch
 
     def confirm_decided(self, order_id: str) -> None:

@@ -36,6 +36,22 @@ def _opt(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def _trader_rules(limits: Limits) -> list[str]:
+    if limits.venues is None:
+        lines = ["  venues: none declared: only the connected venue, from any jurisdiction"]
+    else:
+        lines = [f"  venue {v}: from {r.served()}; symbols "
+                 f"{', '.join(sorted(r.symbols)) if r.symbols is not None else 'all allowlisted'}"
+                 for v, r in sorted(limits.venues.items())]
+    lines.append(f"  equity {fmt(limits.account_equity)}; order ≤ "
+                 f"{fmt(limits.max_order_equity_share)} and position ≤ "
+                 f"{fmt(limits.max_position_equity_share)} of equity")
+    sl = limits.stop_loss
+    lines.append(f"  stop loss default {fmt(sl.share)} of entry / distance {fmt(sl.distance)}; "
+                 f"exits {'SENT WITHOUT APPROVAL' if sl.send_without_approval else 'queued'}")
+    return lines
+
+
 def summary(limits: Limits) -> list[str]:
     t = limits.throttle
     lines = [
@@ -55,6 +71,7 @@ def summary(limits: Limits) -> list[str]:
         f"{limits.duplicate_window_seconds}s refused",
         f"  reduce-only: {'ALL SYMBOLS' if limits.reduce_only else 'off'}; dual approval above "
         f"{fmt(limits.dual_approval_notional)}",
+        *_trader_rules(limits),
         f"  symbols ({len(limits.symbols)}):",
     ]
     for symbol, s in sorted(limits.symbols.items()):
@@ -70,6 +87,8 @@ def summary(limits: Limits) -> list[str]:
         if s.trading_window:
             w = s.trading_window
             extra.append(f"trades {','.join(w.days)} {w.start}-{w.end} UTC")
+        if s.stop_loss_share or s.stop_loss_distance:
+            extra.append(f"stop {fmt(s.stop_loss_share)} of entry / {fmt(s.stop_loss_distance)}")
         lines.append(f"    {symbol:<12} " + "  ".join(extra))
     return lines
 

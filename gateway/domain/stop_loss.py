@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
-from .money import exact, parse_decimal
+from .money import exact, parse_decimal, to_text
 from .orders import Side
 
 ZERO = Decimal(0)
@@ -90,9 +90,9 @@ def trigger_price(quantity: Decimal, entry: Decimal, level: StopLevel) -> Decima
 def _describe(level: StopLevel) -> str:
     parts = []
     if level.share is not None:
-        parts.append(f"{level.share * 100:f}% of entry value")
+        parts.append(f"{to_text(level.share * 100)}% of entry value")
     if level.distance is not None:
-        parts.append(f"price distance {level.distance:f}")
+        parts.append(f"price distance {to_text(level.distance)}")
     return " or ".join(parts)
 
 
@@ -126,15 +126,21 @@ def exit_price(side: Side, reference: Decimal, offset_bps: Decimal, collar_bps: 
                tick: Decimal) -> Decimal:
     """A marketable limit price for a protective exit: `offset_bps` through the reference,
     never farther than the collar, rounded to the tick toward the reference (so it stays
-    inside the collar)."""
+    inside the collar) but never to the wrong side of it (so it stays marketable)."""
     bps = min(offset_bps, collar_bps)
     if side is Side.SELL:
-        raw = reference * (1 - bps / 10_000)
-        price = (raw / tick).to_integral_value(rounding=ROUND_CEILING) * tick
+        price = _on_tick(reference * (1 - bps / 10_000), tick, ROUND_CEILING)
+        if price > reference:
+            price = _on_tick(reference, tick, ROUND_FLOOR)
     else:
-        raw = reference * (1 + bps / 10_000)
-        price = (raw / tick).to_integral_value(rounding=ROUND_FLOOR) * tick
+        price = _on_tick(reference * (1 + bps / 10_000), tick, ROUND_FLOOR)
+        if price < reference:
+            price = _on_tick(reference, tick, ROUND_CEILING)
     return price if price > 0 else tick
+
+
+def _on_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
+    return (value / tick).to_integral_value(rounding=rounding) * tick
 
 
 @exact

@@ -45,7 +45,9 @@ class Gateway:
                             limits_path=REPO / "limits.yaml", paper_state=None)
         gw = build(settings, exchange=FakeExchange())
         try:
-            return add(gw, "bot", "producer", "alice"), add(gw, "tina", "trader", "tina")
+            # limits.yaml serves binance to a few jurisdictions only: both come from one.
+            return (add(gw, "bot", "producer", "alice", jurisdiction="GB"),
+                    add(gw, "tina", "trader", "tina", jurisdiction="GB"))
         finally:
             gw.engine.dispose()
 

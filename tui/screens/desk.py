@@ -125,7 +125,7 @@ class DeskScreen(DeskActions):
             self.request_queue()
             if message.event.order_id == self.queue.highlighted_id:
                 self._load_highlighted_context()
-        elif kind.startswith("halt."):
+        elif kind.startswith(("halt.", "stop_loss.")):
             self.load_status()
 
     @on(QueueLoaded)
@@ -235,6 +235,10 @@ class DeskScreen(DeskActions):
         if self._status is not None:
             parts = [f"venue {self._status.venue}", f"limits {self._status.limits_version}",
                      *parts, f"server time {when(self.state.server_now())}"]
+            if self._status.stopped_symbols:
+                # Past their stop level: only reducing orders pass until an operator clears.
+                parts.insert(0, "REDUCE-ONLY (stop level): "
+                                + ", ".join(self._status.stopped_symbols))
         threshold: Decimal | None = self.queue.dual_threshold
         if threshold is not None:
             parts.append(f"dual approval above {threshold}")

@@ -104,6 +104,10 @@ def _render(
         Text(f"notional {notional} · type {order.type} · limits {limits}"),
         Text(f"expires {when(order.expires_at)} (in {countdown(seconds_left(order, server_now))})"),
     ]
+    if order.origin == "system":
+        lines.insert(1, Text("PROTECTIVE EXIT raised by the gateway: the position reached its "
+                             "stop level (figures in the rationale and the audit trail)",
+                             style="bold white on red"))
     if needs_dual(order, dual_threshold):
         first = (f"first approval by {order.approved_by}; a different operator must approve"
                  if order.approved_by else "no approval yet")

@@ -27,7 +27,10 @@ COLUMNS: list[tuple[str, int, bool]] = [
     ("bps", 6, True),
     ("checks", 6, False),
 ]
-SELECTED, IN_FLIGHT = "●", "…"
+SELECTED, IN_FLIGHT, SYSTEM = "●", "…", "!"
+# A protective exit the gateway raised itself (a position reached its stop level): it sorts
+# first and looks unlike any bot's order.
+SYSTEM_PRODUCER_CELL = ("STOP EXIT", "bold white on red")
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,16 @@ def dual_badge(order: OrderOut, threshold: Decimal | None) -> tuple[str, str]:
 def row(order: OrderOut, ctx: RowContext) -> Text:
     left = seconds_left(order, ctx.server_now)
     ttl_style = "bold red" if left < 60 else ("yellow" if left < 300 else "")
+    system = order.origin == "system"
     flag = IN_FLIGHT if order.id in ctx.in_flight else (
-        SELECTED if order.id in ctx.selected else "")
+        SELECTED if order.id in ctx.selected else (SYSTEM if system else ""))
     bps = distance_bps(order, ctx.mids.get(order.symbol))
     failed = checks_summary(order).startswith("✘")
     return _join([
-        (flag, "bold cyan"),
+        (flag, "bold red" if flag == SYSTEM else "bold cyan"),
         (countdown(left), ttl_style),
         dual_badge(order, ctx.dual_threshold),
-        (order.producer, ""),
+        SYSTEM_PRODUCER_CELL if system else (order.producer, ""),
         (order.symbol, "bold"),
         (order.side, "green" if order.side == "buy" else "red"),
         (fmt(order.quantity), ""),

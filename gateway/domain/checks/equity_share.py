@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..decision import CheckResult
 from ..limits import Limits
-from ..money import exact
+from ..money import exact, to_text
 from ..orders import Proposal
 from ..risk import RiskSnapshot
 from ._result import not_set, ok, refuse
@@ -24,11 +24,11 @@ def _tighter(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 def _both(share: Decimal, equity: Decimal, cap: Decimal, absolute: Decimal | None,
           quote: str) -> str:
-    figure = f"{share * 100:f}% of equity {equity:f} = {cap:f} {quote}"
+    figure = f"{to_text(share * 100)}% of equity {to_text(equity)} = {to_text(cap)} {quote}"
     if absolute is None:
         return f"{figure} (no absolute cap)"
     tighter = "the equity share" if cap <= absolute else "the absolute cap"
-    return f"{figure}; absolute cap {absolute:f}; {tighter} is tighter"
+    return f"{figure}; absolute cap {to_text(absolute)}; {tighter} is tighter"
 
 
 @exact
