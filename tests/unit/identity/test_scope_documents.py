@@ -54,7 +54,7 @@ def test_any_change_after_signing_is_caught(key: SigningKey, tamper: Any) -> Non
     signed = copy.deepcopy(scope_docs.sign(DOC, key))
     tamper(signed)
 
-    with pytest.raises(ScopeDocumentInvalid, match="changed after signing|not base64"):
+    with pytest.raises(ScopeDocumentInvalid, match=r"changed after signing|not base64"):
         verify_scope(signed, key.public_b64())
 
 
