@@ -1,7 +1,9 @@
 """The core promise under random interleavings: nothing is sent (claimed for the venue) that
 breaches a limit in force at that moment. Proposals, approvals, denials, claims, fills,
-price moves and limits reloads run in random order against a real store; at every claim the
-invariant is recomputed independently from the database rows."""
+price moves, limits reloads and the stop watch run in random order against a real store; at
+every claim the invariant is recomputed independently from the database rows: positions
+within their caps and their share of equity, and no position at or past its stop level (or
+switched to reduce-only) made wider."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from sqlalchemy import select
 
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.migrate import ensure_current
-from gateway.adapters.store.tables import orders, positions
+from gateway.adapters.store.tables import orders, positions, stop_guards
 from gateway.adapters.store.uow import BatchCache, UnitOfWork
 from gateway.adapters.store.writer import execute_batch
 from gateway.domain.limits import parse_limits
@@ -27,7 +29,7 @@ from gateway.domain.markets import Market, MarketData
 from gateway.domain.orders import RESERVING_STATES, OrderType, Proposal, Side
 from gateway.ports.clock import SystemClock
 from gateway.ports.exchange import VenueOrder, VenueOrderStatus
-from gateway.services import approvals, execution, intake, limits_admin
+from gateway.services import approvals, execution, intake, limits_admin, stop_watch
 from gateway.services.limits_holder import LimitsHolder
 
 D = Decimal
@@ -35,12 +37,15 @@ SYMBOLS = ("BTC/USDT", "ETH/USDT")
 LOOSE = """
 max_order_notional: "50000"
 price_collar_bps: 1000
+account_equity: "60000"
+max_position_equity_share: "0.9"
 symbols:
-  BTC/USDT: {max_position: "1"}
-  ETH/USDT: {max_position: "20"}
+  BTC/USDT: {max_position: "1", stop_loss_share: "0.005"}
+  ETH/USDT: {max_position: "20", stop_loss_distance: "10"}
 """
 TIGHT = LOOSE.replace('max_position: "1"', 'max_position: "0.3"').replace(
-    'max_position: "20"', 'max_position: "5"').replace('"50000"', '"8000"')
+    'max_position: "20"', 'max_position: "5"').replace('"50000"', '"8000"').replace(
+    '"0.9"', '"0.4"')
 STEP = {"BTC/USDT": D("0.1"), "ETH/USDT": D("1")}
 
 
@@ -120,6 +125,44 @@ class SendingNeverBreachesLimits(RuleBasedStateMachine):
         for order in claimed:
             self.assert_within_limits(order.symbol, order.side, limits)
             assert order.quantity * (order.limit_price or D(0)) <= limits.max_order_notional
+            self.assert_trader_rules(order.symbol, order.side, limits)
+
+    @rule()
+    def stop_watch_looks(self) -> None:
+        self.run(stop_watch.tick)
+
+    def assert_trader_rules(self, symbol: str, side: Side, limits: Any) -> None:
+        """Recomputed from rows: the equity share, and no widening past a stop level."""
+        with self.engine.connect() as conn:
+            held = {r.symbol: r for r in conn.execute(select(positions))}
+            guarded = set(conn.execute(select(stop_guards.c.symbol)).scalars())
+            rows = conn.execute(select(orders.c.side, orders.c.quantity,
+                                       orders.c.filled_quantity).where(
+                orders.c.symbol == symbol,
+                orders.c.state.in_([s.value for s in RESERVING_STATES]))).all()
+        pos = D(held[symbol].quantity) if symbol in held else D(0)
+        same = sum((D(q) - D(f) for s, q, f in rows if s == side.value), D(0))
+        worst = pos + same if side is Side.BUY else pos - same
+        reducing = (pos > 0 and side is Side.SELL and worst >= 0) or (
+            pos < 0 and side is Side.BUY and worst <= 0)
+        equity = limits.account_equity + sum(
+            (D(r.realized_pnl) + (self.prices[r.symbol] - D(r.average_price)) * D(r.quantity)
+             if r.average_price is not None else D(r.realized_pnl)) for r in held.values())
+        value = abs(worst) * self.prices[symbol]
+        share = limits.max_position_equity_share
+        assert value <= share * max(equity, D(0)) or reducing, (symbol, side, value, equity)
+        if pos == 0 or reducing:
+            return
+        assert symbol not in guarded, (symbol, side, "widened a stopped symbol")
+        entry = D(held[symbol].average_price)
+        s = limits.symbols[symbol]
+        if s.stop_loss_share is not None:
+            trigger = entry * (1 - s.stop_loss_share) if pos > 0 else entry * (
+                1 + s.stop_loss_share)
+        else:
+            trigger = entry - s.stop_loss_distance if pos > 0 else entry + s.stop_loss_distance
+        past = self.prices[symbol] <= trigger if pos > 0 else self.prices[symbol] >= trigger
+        assert not past, (symbol, side, pos, entry, self.prices[symbol], "widened past its stop")
 
     def assert_within_limits(self, symbol: str, side: Side, limits: Any) -> None:
         """Recomputed from rows: the position plus every reserving order on that side."""
