@@ -9,6 +9,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Annotated, Literal
 
 import yaml
@@ -220,6 +221,21 @@ class Limits(Frozen):
     stop_loss: StopLossSettings = StopLossSettings()
     """Stop-loss defaults and what happens when a position reaches its level."""
 
+    # Stop levels, worked out once: the stop-loss check asks on every proposal. (A cached
+    # property, not a private attribute: pydantic's private attribute lookup costs µs.)
+    @cached_property
+    def _stop_levels(self) -> tuple[dict[str, StopLevel], StopLevel]:
+        default = StopLevel(self.stop_loss.share, self.stop_loss.distance)
+        own = {s: StopLevel(v.stop_loss_share, v.stop_loss_distance)
+               for s, v in self.symbols.items()
+               if v.stop_loss_share is not None or v.stop_loss_distance is not None}
+        return own, default
+
+    @cached_property
+    def any_stop_level(self) -> bool:
+        own, default = self._stop_levels
+        return bool(own) or default.is_set
+
     @model_validator(mode="after")
     def _consistent(self) -> Limits:
         shares = [self.max_order_equity_share, self.max_position_equity_share] + [
@@ -238,10 +254,8 @@ class Limits(Frozen):
 
     def stop_level(self, symbol: str) -> StopLevel:
         """The symbol's own stop level, else the default from `stop_loss:`."""
-        s = self.symbols.get(symbol)
-        if s is not None and (s.stop_loss_share is not None or s.stop_loss_distance is not None):
-            return StopLevel(s.stop_loss_share, s.stop_loss_distance)
-        return StopLevel(self.stop_loss.share, self.stop_loss.distance)
+        own, default = self._stop_levels
+        return own.get(symbol, default)
 
 
 class LimitsError(ValueError):

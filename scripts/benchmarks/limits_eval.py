@@ -35,7 +35,7 @@ def _snapshot(now: datetime) -> RiskSnapshot:
     snap = RiskSnapshot.build(
         positions, reservations, dict(DEFAULT_START_PRICES),
         price_times={s: now for s in symbols}, markets=dict(DEFAULT_MARKETS), now=now,
-        session_pnl=Decimal("-12.5"), drawdown=Decimal("40"))
+        session_pnl=Decimal("-12.5"), drawdown=Decimal("40"), venue="paper")
     twin = RecentOrder("BTC/USDT", Side.BUY, Decimal("0.01"), now, "k-0")
     # As the writer builds it: exposure totals computed once, then kept in step.
     return replace(snap, recent_proposals=120, recent_by_producer={"bot1": 12},

@@ -14,6 +14,9 @@ from ._result import not_set, ok, refuse
 from .pricing import order_price
 
 ORDER, POSITION = "max_order_equity_share", "max_position_equity_share"
+# Findings are frozen: the common answer (no share set) is built once, outside the exact
+# context the arithmetic needs.
+ORDER_NOT_SET, POSITION_NOT_SET = not_set(ORDER), not_set(POSITION)
 
 
 def _tighter(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -31,12 +34,17 @@ def _both(share: Decimal, equity: Decimal, cap: Decimal, absolute: Decimal | Non
     return f"{figure}; absolute cap {to_text(absolute)}; {tighter} is tighter"
 
 
-@exact
 def check_max_order_equity_share(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
     s = limits.symbols.get(p.symbol)
     share = _tighter(limits.max_order_equity_share, s.max_order_equity_share if s else None)
     if share is None:
-        return not_set(ORDER)
+        return ORDER_NOT_SET
+    return _order_share(p, limits, snap, share)
+
+
+@exact
+def _order_share(p: Proposal, limits: Limits, snap: RiskSnapshot, share: Decimal) -> CheckResult:
+    s = limits.symbols.get(p.symbol)
     if snap.equity is None:
         return refuse(ORDER, None, share, "account equity is unknown (no account_equity or a "
                       "held symbol without a reference price): refused")
@@ -53,14 +61,20 @@ def check_max_order_equity_share(p: Proposal, limits: Limits, snap: RiskSnapshot
     return ok(ORDER, notional, cap, f"within {figures}")
 
 
-@exact
 def check_max_position_equity_share(p: Proposal, limits: Limits,
                                     snap: RiskSnapshot) -> CheckResult:
     s = limits.symbols.get(p.symbol)
     share = _tighter(limits.max_position_equity_share,
                      s.max_position_equity_share if s else None)
     if share is None:
-        return not_set(POSITION)
+        return POSITION_NOT_SET
+    return _position_share(p, limits, snap, share)
+
+
+@exact
+def _position_share(p: Proposal, limits: Limits, snap: RiskSnapshot,
+                    share: Decimal) -> CheckResult:
+    s = limits.symbols.get(p.symbol)
     ref = snap.reference_prices.get(p.symbol)
     if snap.equity is None or ref is None:
         return refuse(POSITION, None, share, "account equity or the reference price is "

@@ -11,6 +11,7 @@ from ..stop_loss import StopLevel, breach
 from ._result import not_set, ok, refuse
 
 NAME = "stop_loss"
+NOT_SET = not_set(NAME)  # findings are frozen: the common answer is built once
 
 
 def stop_verdict(name: str, level: StopLevel, p: Proposal, snap: RiskSnapshot,
@@ -32,6 +33,8 @@ def stop_verdict(name: str, level: StopLevel, p: Proposal, snap: RiskSnapshot,
 
 
 def check_stop_loss(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    if not snap.stopped and not limits.any_stop_level:
+        return NOT_SET
     if p.symbol in snap.stopped:
         position = snap.position(p.symbol)
         if snap.is_reducing(p.symbol, p.side, p.quantity):

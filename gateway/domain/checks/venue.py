@@ -3,6 +3,8 @@ the venue this gateway is connected to (an order for another venue can never be 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..decision import CheckResult
 from ..limits import Limits
 from ..orders import Proposal
@@ -10,6 +12,23 @@ from ..risk import RiskSnapshot
 from ._result import ok, refuse
 
 DECLARED, SYMBOLS, CONNECTED = "venue_declared", "venue_symbols", "venue_connected"
+
+
+# The passing findings depend only on the venue (and symbol): built once each, since
+# findings are frozen. Bounded: only declared venues and allowlisted symbols pass.
+@lru_cache(maxsize=256)
+def _declared(venue: str) -> CheckResult:
+    return ok(DECLARED, venue, "declared", "venue is declared in limits.yaml")
+
+
+@lru_cache(maxsize=1024)
+def _trades(symbol: str, venue: str) -> CheckResult:
+    return ok(SYMBOLS, symbol, venue, "the symbol may trade on this venue")
+
+
+@lru_cache(maxsize=256)
+def _connected(venue: str | None) -> CheckResult:
+    return ok(CONNECTED, venue, venue, "goes to the connected venue")
 
 
 def order_venue(p: Proposal, snap: RiskSnapshot) -> str | None:
@@ -29,7 +48,7 @@ def check_venue_declared(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Che
     if venue is None:
         return refuse(DECLARED, None, "declared", "the connected venue is unknown: refused")
     if venue in limits.venues:
-        return ok(DECLARED, venue, "declared", "venue is declared in limits.yaml")
+        return _declared(venue)
     declared = ", ".join(sorted(limits.venues)) or "none"
     return refuse(DECLARED, venue, "declared", f"venue {venue!r} is not declared in limits.yaml "
                   f"(default deny); declared: {declared}")
@@ -44,7 +63,7 @@ def check_venue_symbols(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Chec
         return refuse(SYMBOLS, p.symbol, None, f"venue {venue!r} is not declared: it trades "
                       "nothing here")
     if rules.trades(p.symbol):
-        return ok(SYMBOLS, p.symbol, venue, f"{p.symbol} may trade on {venue}")
+        return _trades(p.symbol, venue)
     allowed = ", ".join(sorted(rules.symbols or ())) or "none"
     return refuse(SYMBOLS, p.symbol, venue, f"{p.symbol} may not trade on venue {venue!r}; "
                   f"it trades: {allowed}")
@@ -52,7 +71,7 @@ def check_venue_symbols(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Chec
 
 def check_venue_connected(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
     if p.venue is None or p.venue == snap.venue:
-        return ok(CONNECTED, order_venue(p, snap), snap.venue, "goes to the connected venue")
+        return _connected(snap.venue)
     if snap.venue is None:
         return refuse(CONNECTED, p.venue, None, "the connected venue is unknown, so an order "
                       f"for {p.venue!r} cannot be sent: refused")
