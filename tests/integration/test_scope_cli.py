@@ -78,7 +78,7 @@ def test_an_exported_scope_document_verifies_and_a_tampered_one_does_not(
     _, added, _ = cli("producers", "add", "bot", "--principal", "Alice", "--jurisdiction", "GB")
     target = tmp_path / "bot-scope.json"
 
-    code, signed, _ = cli("producers", "show", "bot", "--export", str(target))
+    code, _, _ = cli("producers", "show", "bot", "--export", str(target))
 
     assert code == 0
     doc = json.loads(target.read_text())["document"]
