@@ -134,3 +134,27 @@ def test_the_async_client_proposes_and_waits(served: Served, desk: httpx.Client)
             return done.state
 
     assert asyncio.run(run()) == "filled"
+
+
+def test_a_bot_reads_its_own_scope_document_verified_and_a_wrong_pin_is_refused(
+        bot: GatewayClient, served: Served) -> None:
+    from gateway.adapters.signing_key import SigningKey
+    from gateway.sdk import ScopeDocumentInvalid
+
+    key = bot.scope_key()
+    doc = bot.scope(public_key=key.public_key)  # pinned: verified against it
+
+    assert (doc["producer"], doc["scope_version"]) == ("bot1", 1)
+    assert doc["symbols"] == ["BTC/USDT", "ETH/USDT"]
+    assert key.public_key == served.gw.signing_key.public_b64()
+    stranger = SigningKey(Path(served.gw.settings.signing_key_path).parent / "other.key")
+    with pytest.raises(ScopeDocumentInvalid, match="not by the trusted key"):
+        bot.scope(public_key=stranger.public_b64())
+
+
+async def test_the_async_client_reads_its_scope_document_too(served: Served) -> None:
+    credential = add(served.gw, "bot9", "producer")
+    async with AsyncGatewayClient(served.url, credential) as gw:
+        doc = await gw.scope()
+
+    assert doc["producer"] == "bot9"

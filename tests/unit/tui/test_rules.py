@@ -80,3 +80,24 @@ def test_server_now_applies_the_clock_offset() -> None:
     state = DeskState(clock_offset=timedelta(seconds=30))
     local = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
     assert state.server_now(local) == local + timedelta(seconds=30)
+
+
+def test_a_protective_exit_the_gateway_raised_sorts_first_and_looks_distinct() -> None:
+    from decimal import Decimal
+
+    from tui.widgets.queue_rows import SYSTEM_PRODUCER_CELL, RowContext, row
+
+    fake = FakeGatewayHttp()
+    urgent = fake.add_order(expires_in=30)
+    exit_order = fake.add_order(expires_in=600).model_copy(
+        update={"origin": "system", "producer": "system:stop_loss"})
+    state = live_state()
+
+    state.set_orders([urgent, exit_order], epoch=state.feed_epoch)
+
+    assert [o.id for o in state.orders] == [exit_order.id, urgent.id]
+    ctx = RowContext(datetime.now(UTC), {}, Decimal("1000000"), set(), set())
+    shown = row(exit_order, ctx)
+    assert shown.plain.startswith("!") and SYSTEM_PRODUCER_CELL[0] in shown.plain
+    assert any(str(span.style) == SYSTEM_PRODUCER_CELL[1] for span in shown.spans)
+    assert "STOP EXIT" not in row(urgent, ctx).plain
