@@ -10,7 +10,7 @@ from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 
-from . import dual
+from . import dual, execution
 from .errors import Conflict, Forbidden, HaltedError, LimitRejected
 from .transitions import load, recheck, transition
 
@@ -27,8 +27,12 @@ def _pending(uow: UnitOfWork, order: Order, version: int | None, action: str) ->
 
 def approve(
     uow: UnitOfWork, order_id: str, operator: str, version: int | None, limits: Limits,
-    limits_version: str,
+    limits_version: str, *, send_by: str | None = None,
 ) -> Order:
+    """Approve after a re-check with fresh data. With `send_by` (an executor instance ready
+    to send) the approved order is also claimed for it in this transaction: the re-check and
+    the halt read under the write lock are exactly what a separate claim would repeat, and
+    one durable commit then covers both (see docs/ORDER_LIFECYCLE.md)."""
     order = load(uow, order_id)
     _pending(uow, order, version, "approve")
     if uow.now >= order.expires_at:
@@ -51,12 +55,15 @@ def approve(
         if first == operator:
             raise Conflict(f"you already gave order {order.id} its first approval; a different "
                            "operator must give the second", order)
-    return transition(
+    approved = transition(
         uow, order, OrderState.APPROVED, f"operator:{operator}", checks=decision.checks,
         payload={"limits_version": limits_version, "first_approved_by": first,
                  "checks": [c.as_dict() for c in decision.checks]},
         approved_by=operator, decided_at=uow.now, limits_version=limits_version,
     )
+    if send_by is None:
+        return approved
+    return execution.claim_checked(uow, approved, limits_version, send_by)  # checks stored
 
 
 def refuse_foreign_operator(uow: UnitOfWork, order: Order, operator: str,

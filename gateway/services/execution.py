@@ -6,6 +6,7 @@ re-checks every limit with fresh data and reads the halt. Only then may a venue 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import insert
 from gateway.adapters.store import orders_repo, positions_repo
 from gateway.adapters.store.tables import fills
 from gateway.adapters.store.uow import UnitOfWork
+from gateway.domain.decision import CheckResult
 from gateway.domain.limits import Limits
 from gateway.domain.orders import VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position, apply_fill
@@ -38,12 +40,23 @@ def claim(uow: UnitOfWork, limits: Limits, limits_version: str, instance: str,
                        reason=f"refused at send by limits {limits_version}: "
                               f"{decision.summary()}")
             continue
-        claimed.append(transition(uow, order, OrderState.SENDING, EXECUTOR,
-                                  checks=decision.checks, claimed_by=instance,
-                                  payload={"client_order_id": order.client_order_id,
-                                           "limits_version": limits_version},
-                                  limits_version=limits_version))
+        claimed.append(claim_checked(uow, order, limits_version, instance, decision.checks))
     return claimed
+
+
+def claim_checked(uow: UnitOfWork, order: Order, limits_version: str, instance: str,
+                  checks: Sequence[CheckResult] | None = None) -> Order:
+    """Claim an approved order whose limits the caller re-checked (all passed) in this same
+    locked transaction; the halt is read here. Not halted: it moves to `sending` for
+    `instance`, which alone may send it once this commits. Halted: it stays approved.
+    `checks`: the re-check's findings, when not already stored with the order."""
+    if uow.halt.halted:
+        return order
+    return transition(uow, order, OrderState.SENDING, EXECUTOR, checks=checks,
+                      claimed_by=instance,
+                      payload={"client_order_id": order.client_order_id,
+                               "limits_version": limits_version},
+                      limits_version=limits_version)
 
 
 def _target_state(order: Order, vo: VenueOrder) -> OrderState:

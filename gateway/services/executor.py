@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from gateway.adapters.store.uow import UnitOfWork
 from gateway.adapters.store.writer import Writer
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
@@ -73,9 +74,39 @@ class Executor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reported: set[tuple[str, str, str]] = set()
         self._last_reconcile = time.monotonic()
+        self._sending = False  # the send loop runs: this process may claim and send
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def ready(self) -> bool:
+        """Whether this process may claim orders and send them now."""
+        return self._sending and not self.health.backing_off and not self.health.down
+
+    async def decide_and_send(self, order_id: str,
+                              decide: Callable[[UnitOfWork, str | None], Order]) -> Order:
+        """Run a decision job (an approval) that may claim the order for this process in its
+        own transaction (`decide` gets this instance's name, or None when it must not
+        claim); if it did, send at once. The claim is durable before the venue call, as in
+        the claim loop, but one commit serves the decision and the claim, and no wake-up
+        lies between them and the send."""
+        sender = self.instance if self.ready else None
+        if sender is not None:
+            self._inflight.add(order_id)  # from before the commit: never taken for stale
+        future = asyncio.wrap_future(self.writer.submit(lambda uow: decide(uow, sender)))
+        # A callback, not code after the await: a caller that goes away (a client that
+        # disconnects) must not strand a committed claim unsent.
+        future.add_done_callback(lambda f: self._after_decision(order_id, f))
+        return await asyncio.shield(future)
+
+    def _after_decision(self, order_id: str, future: asyncio.Future[Order]) -> None:
+        ok = not future.cancelled() and future.exception() is None
+        if ok and order_id in self._inflight and future.result().state is OrderState.SENDING:
+            self._dispatch(future.result())
+            return
+        self._inflight.discard(order_id)
+        self.wake()  # approved but not claimed here: the claim loop takes it
 
     async def run(self) -> None:
         """Two loops: sending reacts to wake() at once; following (tracking, resolving,
@@ -84,9 +115,11 @@ class Executor:
         await self.resolve_unknown(grace_s=self.unknown_grace_s)
         await self._guard(self.reconcile())
         sender = asyncio.create_task(self._loop(self._send_tick, self.poll_s, wakes=True))
+        self._sending = True
         try:
             await self._loop(self._follow_tick, self.poll_s * 3, wakes=False)
         finally:
+            self._sending = False
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
@@ -140,10 +173,13 @@ class Executor:
             lambda uow: execution.claim(uow, *uow.limits(), self.instance)
         )
         for order in claimed:
-            self._inflight.add(order.id)
-            task = asyncio.create_task(self.send(order))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._dispatch(order)
+
+    def _dispatch(self, order: Order) -> None:
+        self._inflight.add(order.id)
+        task = asyncio.create_task(self.send(order))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Wait for sends in flight (tests and graceful shutdown)."""

@@ -85,6 +85,12 @@ def flush_inserts(conn: Connection, uow: UnitOfWork) -> None:
         uow.new_orders.clear()
 
 
+# Built once; the SET columns come from the parameters' keys, so SQLAlchemy compiles each
+# shape once and reuses it (building a 27-column update per change cost ~0.4 ms).
+_UPDATE = update(orders).where(orders.c.id == bindparam("w_id"),
+                               orders.c.version == bindparam("w_version"))
+
+
 def update_order(
     conn: Connection,
     before: Order,
@@ -98,11 +104,7 @@ def update_order(
         values["checks"] = encode_checks(checks)
     if claimed_by is not None:
         values["claimed_by"] = claimed_by
-    result = conn.execute(
-        update(orders)
-        .where(orders.c.id == before.id, orders.c.version == before.version)
-        .values(**values)
-    )
+    result = conn.execute(_UPDATE, {**values, "w_id": before.id, "w_version": before.version})
     if result.rowcount != 1:
         raise RuntimeError(f"order {before.id} changed under the writer (version {before.version})")
 

@@ -67,9 +67,10 @@ async def approve(request: Request, order_id: str) -> OrderOut:
     who = await require(request, Role.TRADER)
     body = await parse_body(request, ApproveIn)
     gw = gateway_of(request)
-    order = await gw.writer.run(
-        lambda uow: approvals.approve(uow, order_id, who.name, body.version, *uow.limits()))
-    gw.executor.wake()
+    # Claimed for this process's executor in the approving transaction when it can send,
+    # and sent as soon as that commits (see Executor.decide_and_send).
+    order = await gw.executor.decide_and_send(order_id, lambda uow, send_by: approvals.approve(
+        uow, order_id, who.name, body.version, *uow.limits(), send_by=send_by))
     return order_out(order)
 
 
