@@ -30,6 +30,7 @@ from gateway.ports.exchange import Exchange
 from gateway.services import limits_admin, notifications, queries, risk_monitor, stop_watch
 from gateway.services.authn import Authenticator
 from gateway.services.executor import Executor
+from gateway.services.holdings_check import HoldingsCheck
 from gateway.services.limits_holder import LimitsHolder
 from gateway.services.market_data import PriceBook, refresh, run_feed
 from gateway.settings import Settings, load_settings
@@ -187,7 +188,8 @@ def build(
                         settle_s=settings.ccxt_timeout_ms / 1000 + 10
                         if settings.venue == "ccxt" else 0.0,
                         venue_down_s=settings.venue_down_s, reconcile_s=settings.reconcile_s,
-                        reconcile_halt=settings.reconcile_halt)
+                        reconcile_halt=settings.reconcile_halt,
+                        holdings=HoldingsCheck(writer, exchange))
     return Gateway(settings, engine, clock, writer, limits, prices, exchange, executor,
                    Authenticator(engine), instance, metrics,
                    DbProbe(settings.database_url, settings.ready_timeout_s),

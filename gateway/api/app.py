@@ -27,6 +27,7 @@ from .routes import (
     orders,
     producer_events,
     trader_rules,
+    venue,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def create_app(gateway: Gateway, run_executor: bool = True) -> FastAPI:
     app.state.gateway = gateway
     errors.install(app)
     # producer_events first: /v1/orders/events must not match /v1/orders/{order_id}.
-    for module in (producer_events, orders, control, audit, health, desk, limits, trader_rules):
+    for module in (producer_events, orders, control, audit, health, desk, limits, trader_rules,
+                   venue):
         app.include_router(module.router)
     return app

@@ -187,6 +187,18 @@ class SignedScopeOut(Wire):
     signature: dict[str, str]
 
 
+class MismatchOut(Wire):
+    """A difference with the venue found by the last reconciliation (also audited as
+    `venue.mismatch`)."""
+
+    kind: str
+    detail: str
+    client_order_id: str | None = None
+    currency: str | None = None
+    expected: DecimalOut | None = None
+    held: DecimalOut | None = None
+
+
 class StatusOut(Wire):
     halt: HaltOut
     orders_by_state: dict[str, int]
@@ -195,6 +207,13 @@ class StatusOut(Wire):
     server_time: datetime
     stopped_symbols: list[str] = Field(default=[], description="Reduce-only after reaching "
                                        "their stop level, until an operator clears them")
+    # Operators only (a producer sees an empty list): what differs from the venue now.
+    venue_mismatches: list[MismatchOut] = Field(default_factory=list)
+
+
+class RebaselineOut(Wire):
+    venue: str
+    previous: dict[str, DecimalOut] | None
 
 
 class AuditEventOut(Wire):

@@ -1,4 +1,5 @@
-"""Commands for people at the gateway: serve, status, orders, approve, deny, halt, resume."""
+"""Commands for people at the gateway: serve, status, orders, approve, deny, halt, resume,
+venue rebaseline."""
 
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ def register(sub: Any) -> None:
     p.set_defaults(func=resume)
 
     sub.add_parser("positions", help="positions and PnL").set_defaults(func=positions)
+
+    venue = sub.add_parser("venue", help="reconciliation with the venue").add_subparsers(
+        dest="sub", required=True)
+    p = venue.add_parser("rebaseline", help="accept the venue's holdings as they are now "
+                         "(risk or admin; after a deposit, withdrawal or outside trade)")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=rebaseline)
 
     sub.add_parser("desk", help="open the trader's approval desk").set_defaults(func=desk)
 
@@ -99,9 +107,21 @@ def status(args: argparse.Namespace) -> int:
              else "trading")
     counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
     stopped = data.get("stopped_symbols") or []
-    extra = f"\nreduce-only at their stop level: {', '.join(stopped)}" if stopped else ""
-    emit(args.json, data, f"{state}\nvenue: {data['venue']}  limits: {data['limits_version']}"
-                          f"\norders: {counts}{extra}")
+    lines = [state, f"venue: {data['venue']}  limits: {data['limits_version']}",
+             f"orders: {counts}"]
+    if stopped:
+        lines.append(f"reduce-only at their stop level: {', '.join(stopped)}")
+    lines += [f"MISMATCH with the venue ({m['kind']}): {m['detail']}"
+              for m in data.get("venue_mismatches", [])]
+    emit(args.json, data, "\n".join(lines))
+    return 0
+
+
+def rebaseline(args: argparse.Namespace) -> int:
+    data = Api(args.url, args.token).call("POST", "/v1/venue/rebaseline",
+                                          {"reason": args.reason})
+    emit(args.json, data, f"the venue's holdings ({data['venue']}) will be the new baseline "
+                          "at the next quiet reconciliation")
     return 0
 
 

@@ -141,12 +141,19 @@ def stale_sending(uow: UnitOfWork, instance: str, older_than_s: float,
     return out
 
 
-def record_mismatches(uow: UnitOfWork, mismatches: list[Mismatch], halt_on: bool) -> None:
-    """Audit each mismatch with the venue; with `halt_on`, halt trading as well."""
+def record_mismatches(uow: UnitOfWork, mismatches: list[Mismatch], halt_on: bool,
+                      cleared: int = 0) -> None:
+    """Audit each new mismatch with the venue (with `halt_on`, halt trading as well), and
+    how many reported earlier are gone (`venue.reconciled`)."""
+    if cleared:
+        uow.audit.append(uow.now, "venue.reconciled", EXECUTOR,
+                         payload={"cleared": cleared})
     for m in mismatches:
+        payload: dict[str, Any] = {"kind": m.kind, "client_order_id": m.client_order_id}
+        if m.currency is not None:
+            payload.update(currency=m.currency, expected=m.expected, held=m.held)
         uow.audit.append(uow.now, "venue.mismatch", EXECUTOR, order_id=m.order_id,
-                         reason=m.detail,
-                         payload={"kind": m.kind, "client_order_id": m.client_order_id})
+                         reason=m.detail, payload=payload)
     if mismatches and halt_on:
         halt.set_halt(uow, EXECUTOR, f"reconciliation found {len(mismatches)} mismatch(es) "
                                      "with the venue; see venue.mismatch in the audit trail")

@@ -32,6 +32,7 @@ from gateway.ports.exchange import (
 )
 
 from . import approvals, execution, reconcile
+from .holdings_check import HoldingsCheck
 from .queries import open_venue_orders
 from .venue_health import UNREACHABLE, VenueHealth
 
@@ -55,6 +56,7 @@ class Executor:
         reconcile_s: float = 30.0,
         reconcile_halt: bool = False,
         probe_s: float = 5.0,
+        holdings: HoldingsCheck | None = None,
     ) -> None:
         self.writer = writer
         self.exchange = exchange
@@ -73,6 +75,8 @@ class Executor:
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._reported: set[tuple[str, str, str]] = set()
+        self.holdings = holdings
+        self.mismatches: list[reconcile.Mismatch] = []  # as of the last reconciliation
         self._last_reconcile = time.monotonic()
         self._sending = False  # the send loop runs: this process may claim and send
 
@@ -276,8 +280,8 @@ class Executor:
                 await self.record(order.id, venue_order)
 
     async def reconcile(self) -> int:
-        """Compare our open orders with the venue's; audit each new mismatch. Returns the
-        number of mismatches found (already-reported ones included)."""
+        """Compare our open orders, and what the account holds, with the venue's; audit each
+        new mismatch. Returns the number of mismatches found (already-reported included)."""
         self._last_reconcile = time.monotonic()
         venue_open = await self._ask(self.exchange.fetch_open_orders())
         found, missing = reconcile.compare(await self._open_orders(), venue_open,
@@ -291,12 +295,21 @@ class Executor:
                 found.append(reconcile.missing_at_venue(order))
             else:
                 await self.record(order.id, vo)  # it filled or was cancelled meanwhile
+        held = None if self.holdings is None else await self.holdings.run(self._ask)
+        if held is None:  # could not tell this round: what we knew still stands
+            held = [m for m in self.mismatches if m.currency is not None]
+        found += held
+        keys = {m.key for m in found}
         new = [m for m in found if m.key not in self._reported]
-        self._reported = {m.key for m in found}
-        if new:
-            await self.writer.run(
-                lambda uow: execution.record_mismatches(uow, new, self.reconcile_halt))
+        cleared = len(self._reported - keys)
+        self._reported, self.mismatches = keys, found  # before the audit: the desk reads it
+        if new or cleared:
+            await self.writer.run(lambda uow: execution.record_mismatches(
+                uow, new, self.reconcile_halt, cleared))
         return len(found)
+
+    def reconcile_soon(self) -> None:
+        self._last_reconcile = float("-inf")
 
     async def cancel_all_open(self) -> int:
         """Cancel every order the gateway has open at the venue; returns how many were

@@ -36,6 +36,8 @@ class FakeExchange:
         self.creates: list[VenueOrderRequest] = []
         self.fail_next_create: Exception | None = None
         self.record_then_fail: bool = False
+        # What the account holds: moved by every fill (no fees here), as a venue would.
+        self.holdings: dict[str, Decimal] = {"USDT": Decimal("1000000")}
 
     async def load_markets(self) -> dict[str, Market]:
         return MARKETS
@@ -59,6 +61,7 @@ class FakeExchange:
             VenueOrderStatus.CLOSED if self.fill_on_create else VenueOrderStatus.OPEN,
             filled, price if filled else None, Decimal(0), datetime.now(UTC))
         self.orders[request.client_order_id] = order
+        self._settle(order, filled)
         if self.fail_next_create is not None:
             exc, self.fail_next_create = self.fail_next_create, None
             raise exc  # recorded at the venue, but the reply was lost
@@ -70,6 +73,16 @@ class FakeExchange:
         status = VenueOrderStatus.CLOSED if filled >= o.amount else VenueOrderStatus.OPEN
         self.orders[client_order_id] = replace(o, filled=filled, status=status,
                                                average=o.price or self.prices[o.symbol])
+        self._settle(self.orders[client_order_id], filled - o.filled)
+
+    def _settle(self, order: VenueOrder, quantity: Decimal) -> None:
+        if quantity <= 0:
+            return
+        base, quote = order.symbol.split("/")
+        price = order.average or order.price or self.prices[order.symbol]
+        sign = 1 if order.side is Side.BUY else -1
+        for currency, amount in ((base, sign * quantity), (quote, -sign * quantity * price)):
+            self.holdings[currency] = self.holdings.get(currency, Decimal(0)) + amount
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> VenueOrder:
         if client_order_id not in self.orders:
@@ -86,6 +99,9 @@ class FakeExchange:
 
     async def fetch_balance(self) -> dict[str, Decimal]:
         return {"USDT": Decimal("1000000")}
+
+    async def fetch_holdings(self) -> dict[str, Decimal]:
+        return dict(self.holdings)
 
     async def close(self) -> None:
         return None

@@ -17,7 +17,14 @@ from typing import Any, Literal
 
 import httpx
 
-from gateway.api.schemas import AuditEventOut, CheckOut, HaltOut, OrderOut, StatusOut
+from gateway.api.schemas import (
+    AuditEventOut,
+    CheckOut,
+    HaltOut,
+    MismatchOut,
+    OrderOut,
+    StatusOut,
+)
 from tests.fakes.http_desk_routes import (
     DeskExtras,
     edit_refusal,
@@ -53,6 +60,7 @@ class FakeGatewayHttp:
         self.actor = "trader-1"
         self.orders: dict[str, OrderOut] = {}
         self.halt = HaltOut(halted=False, reason=None, actor=None, since=None)
+        self.mismatches: list[MismatchOut] = []
         self.events: list[AuditEventOut] = []
         self.requests: list[Recorded] = []
         self.stream_mode: StreamMode = "live"
@@ -164,6 +172,12 @@ class FakeGatewayHttp:
         )
         self.publish("halt.set" if halted else "halt.cleared", actor=actor, reason=reason)
         return self.halt
+
+    def set_mismatches(self, mismatches: list[MismatchOut]) -> None:
+        """What a reconciliation found, with the audit record it writes."""
+        self.mismatches = mismatches
+        self.publish("venue.mismatch" if mismatches else "venue.reconciled",
+                     actor="system:executor")
 
     # ---- the HTTP surface -----------------------------------------------------------
 
@@ -285,6 +299,7 @@ class FakeGatewayHttp:
             limits_version="v1",
             venue="paper",
             server_time=self.clock(),
+            venue_mismatches=self.mismatches,
         )
 
     def _stream(self, after: str | None) -> httpx.Response:

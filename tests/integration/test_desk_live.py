@@ -74,7 +74,8 @@ async def test_desk_decides_orders_and_halts_against_the_real_gateway(served: Se
 
         await pilot.press("a")  # the highlighted row is the first order (soonest expiry)
         await wait(pilot, lambda: queue_ids(app) == [second], "approved row leaves")
-        assert app.said("Gateway state: approved")
+        # Approved and, once the executor runs, claimed for sending in the same commit.
+        assert app.said("Gateway state: sending") or app.said("Gateway state: approved")
 
         await pilot.press("d")
         await wait(pilot, lambda: len(app.screen_stack) > 1, "reason prompt")

@@ -145,6 +145,7 @@ class VenueBook:
                 self.free[base] = self.free.get(base, Decimal(0)) + qty
             else:
                 self._release(base, qty)
+                self.free[base] -= qty  # the base sold leaves the account
                 self.free[quote] = self.free.get(quote, Decimal(0)) + notional - fee
             order.executed += qty
             order.quote += notional

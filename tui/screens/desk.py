@@ -38,7 +38,7 @@ from tui.messages import (
     StatusLoaded,
 )
 from tui.screens.desk_actions import DeskActions
-from tui.widgets import FeedBanner, HaltBanner, OrderDetail, OrderQueue
+from tui.widgets import FeedBanner, HaltBanner, OrderDetail, OrderQueue, VenueBanner
 
 MARKET_REFRESH_S = 5.0  # reference prices move; bps and the dual badge follow them
 CONTEXT_DELAY_S = 0.06
@@ -67,6 +67,7 @@ class DeskScreen(DeskActions):
     def compose(self) -> ComposeResult:
         yield Header()
         yield HaltBanner(id="halt-banner")
+        yield VenueBanner(id="venue-banner")
         yield FeedBanner(id="feed-banner")
         with Horizontal(id="main"):
             yield OrderQueue(id="queue")
@@ -86,6 +87,7 @@ class DeskScreen(DeskActions):
     def on_mount(self) -> None:
         self.sub_title = self.api.base_url
         self.halt_banner.show(None)
+        self.query_one(VenueBanner).show([])
         self.feed_banner.show(
             f"Connecting to the gateway's event stream at {self.api.base_url}. "
             "Orders are not actionable until the desk is live."
@@ -125,7 +127,7 @@ class DeskScreen(DeskActions):
             self.request_queue()
             if message.event.order_id == self.queue.highlighted_id:
                 self._load_highlighted_context()
-        elif kind.startswith(("halt.", "stop_loss.")):
+        elif kind.startswith(("halt.", "stop_loss.", "venue.")):
             self.load_status()
 
     @on(QueueLoaded)
@@ -146,6 +148,7 @@ class DeskScreen(DeskActions):
         self.state.clock_offset = status.server_time - self.state.clock()
         self.state.halt = status.halt
         self.halt_banner.show(status.halt)
+        self.query_one(VenueBanner).show(status.venue_mismatches)
         self._render_status_line()
 
     @on(LimitsLoaded)

@@ -1,11 +1,12 @@
-"""Banners across the top of the desk: halted trading, and a lost event stream."""
+"""Banners across the top of the desk: halted trading, differences with the venue, and a
+lost event stream."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
 
-from gateway.api.schemas import HaltOut
+from gateway.api.schemas import HaltOut, MismatchOut
 from tui.format import halt_line
 
 
@@ -26,3 +27,15 @@ class FeedBanner(Static):
         self.display = text is not None
         if text is not None:
             self.update(Text(text))
+
+
+class VenueBanner(Static):
+    """Shown while the last reconciliation found the venue's books differ from ours."""
+
+    def show(self, mismatches: list[MismatchOut]) -> None:
+        self.display = bool(mismatches)
+        if mismatches:
+            more = f" (+{len(mismatches) - 1} more)" if len(mismatches) > 1 else ""
+            self.update(Text(f"VENUE MISMATCH: {mismatches[0].detail}{more}. Audited as "
+                             "venue.mismatch (o: overview); `gateway venue rebaseline` accepts "
+                             "the venue's holdings once explained."))

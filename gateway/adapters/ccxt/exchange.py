@@ -162,6 +162,11 @@ class CcxtExchange:
         free = raw.get("free") or {}
         return {c: d for c, v in free.items() if (d := convert.dec(v)) is not None}
 
+    async def fetch_holdings(self) -> dict[str, Decimal]:
+        raw = await self._call(lambda: self.client.fetch_balance())
+        total = raw.get("total") or {}
+        return {c: d for c, v in total.items() if (d := convert.dec(v)) is not None}
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()

@@ -144,9 +144,32 @@ class PaperExchange:
         """Free balances: what new orders may spend (reservations of open orders excluded)."""
         return await self._answer(lambda: dict(self._ledger.free))
 
+    async def fetch_holdings(self) -> dict[str, Decimal]:
+        """Free plus what open orders hold reserved, per currency."""
+
+        def total() -> dict[str, Decimal]:
+            ledger = self._ledger
+            return {c: ledger.free.get(c, Decimal(0)) + ledger.locked.get(c, Decimal(0))
+                    for c in sorted(set(ledger.free) | set(ledger.locked))}
+
+        return await self._answer(total)
+
     async def fetch_locked(self) -> dict[str, Decimal]:
         """Paper-only: what open orders hold reserved, per currency."""
         return await self._answer(lambda: dict(self._ledger.locked))
+
+    async def transfer(self, currency: str, amount: Decimal) -> None:
+        """Paper-only: a deposit (positive) or withdrawal (negative) outside any trading,
+        as an account's owner makes them; the gateway's reconciliation will notice."""
+
+        def move() -> None:
+            free = self._ledger.free.get(currency, Decimal(0))
+            if free + amount < 0:
+                raise OrderRefused(f"cannot withdraw {-amount} {currency}: {free} free")
+            self._ledger.free[currency] = free + amount
+            self._save()  # with the balances
+
+        await self._answer(move)
 
     async def close(self) -> None:
         if not self._closed and self._store is not None:

@@ -114,6 +114,17 @@ positions = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# The venue's holdings when the gateway began tracking them (one row per venue): what the
+# account should hold is this plus the net of the gateway's fills after `fills_after`.
+venue_baselines = Table(
+    "venue_baselines",
+    metadata,
+    Column("venue", String(64), primary_key=True),
+    Column("amounts", Text, nullable=False),  # JSON: currency -> exact decimal text
+    Column("fills_after", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,

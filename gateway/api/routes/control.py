@@ -14,6 +14,7 @@ from gateway.services.principals import HUMAN_ROLES, Role
 from ..deps import body_schema, caller, gateway_of, parse_body, require
 from ..schemas import (
     HaltOut,
+    MismatchOut,
     PositionOut,
     PositionsOut,
     PriceOut,
@@ -62,11 +63,16 @@ def status(request: Request) -> StatusOut:
     _, version = gw.limits.current()
     # A producer sees the counts of its own orders only, not other bots' activity.
     mine = who.name if who.role is Role.PRODUCER else None
+    mismatches = [] if mine is not None else [
+        MismatchOut(kind=m.kind, detail=m.detail, client_order_id=m.client_order_id,
+                    currency=m.currency, expected=m.expected, held=m.held)
+        for m in gw.executor.mismatches]
     return StatusOut(halt=halt_out(queries.halt_state(gw.engine)),
                      orders_by_state=queries.counts_by_state(gw.engine, mine),
-                     limits_version=version,
-                     venue=gw.exchange.name, server_time=gw.clock.now(),
-                     stopped_symbols=queries.stopped_symbols(gw.engine))
+                     limits_version=version, venue=gw.exchange.name,
+                     server_time=gw.clock.now(),
+                     stopped_symbols=queries.stopped_symbols(gw.engine),
+                     venue_mismatches=mismatches)
 
 
 @router.get("/positions", response_model=PositionsOut)

@@ -6,11 +6,13 @@ import asyncio
 
 from textual.widgets import Input
 
+from gateway.api.schemas import MismatchOut
 from tests.fakes.http_gateway import FakeGatewayHttp
 from tests.unit.tui.harness import RecordingDesk, live, plain, queue_ids, until
 from tui.feed import Backoff
 from tui.screens.help import HelpScreen
 from tui.screens.reason import ReasonModal
+from tui.widgets import VenueBanner
 
 SIZE = (160, 45)
 
@@ -170,6 +172,22 @@ async def test_halt_set_elsewhere_shows_the_banner_from_the_event_stream() -> No
         fake.set_halt(True, "risk-1", "venue outage")
         await until(pilot, lambda: bool(app.desk.halt_banner.display), "halt banner shown")
         assert "risk-1" in plain(app.desk.halt_banner.content)
+
+
+async def test_a_venue_mismatch_shows_its_banner_until_reconciliation_clears_it() -> None:
+    fake = FakeGatewayHttp()
+    app = RecordingDesk(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await live(pilot, app)
+        banner = app.desk.query_one(VenueBanner)
+        assert not banner.display
+        fake.set_mismatches([MismatchOut(
+            kind="holdings_differ", currency="USDT", detail="the venue holds 750 USDT; the "
+            "gateway expects 1000 (its baseline 1000 plus its own fills), off by -250")])
+        await until(pilot, lambda: bool(banner.display), "venue banner shown")
+        assert "off by -250" in plain(banner.content)
+        fake.set_mismatches([])
+        await until(pilot, lambda: not banner.display, "venue banner hidden once reconciled")
 
 
 async def test_new_order_event_refreshes_the_queue() -> None:

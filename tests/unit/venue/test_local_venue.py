@@ -82,6 +82,16 @@ def test_partial_fills_accumulate_with_fees_and_cancel_releases_the_rest() -> No
     assert book.free["BTC"] == Decimal("10.004")
 
 
+def test_a_sell_fill_takes_the_base_sold_and_pays_the_quote_less_the_fee() -> None:
+    book = VenueBook(fee_rate=Decimal("0.001"))
+    order = book.create({"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT",
+                         "quantity": "0.5", "price": "41000", "newClientOrderId": "s1"})
+    assert (book.free["BTC"], book.locked["BTC"]) == (Decimal("9.5"), Decimal("0.5"))
+    book.fill(order, Decimal("0.2"))
+    assert (book.free["BTC"], book.locked["BTC"]) == (Decimal("9.5"), Decimal("0.3"))
+    assert book.free["USDT"] == Decimal("1000000") + Decimal("8200") - Decimal("8.2")
+
+
 @pytest.mark.parametrize(("params", "code", "message"), [
     ({"quantity": "100"}, -2010, INSUFFICIENT),
     ({"quantity": "0.000011"}, -1013, "Filter failure: LOT_SIZE"),
