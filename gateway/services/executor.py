@@ -106,11 +106,15 @@ class Executor:
 
     def _after_decision(self, order_id: str, future: asyncio.Future[Order]) -> None:
         ok = not future.cancelled() and future.exception() is None
-        if ok and order_id in self._inflight and future.result().state is OrderState.SENDING:
+        claimed = ok and order_id in self._inflight and (
+            future.result().state is OrderState.SENDING)
+        if claimed and self._sending:
             self._dispatch(future.result())
             return
+        # Not claimed: the claim loop takes it. Claimed as this process stops: like a send
+        # parked at shutdown, the next start asks the venue for it.
         self._inflight.discard(order_id)
-        self.wake()  # approved but not claimed here: the claim loop takes it
+        self.wake()
 
     async def run(self) -> None:
         """Two loops: sending reacts to wake() at once; following (tracking, resolving,
