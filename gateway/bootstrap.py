@@ -44,7 +44,8 @@ def make_exchange(settings: Settings, clock: Clock) -> Exchange:
         from gateway.adapters.paper import PaperExchange
 
         return PaperExchange(clock=clock, seed=settings.paper_seed,
-                             state_path=settings.paper_state)
+                             state_path=settings.paper_state,
+                             latency_s=settings.paper_latency_ms / 1000)
     if settings.venue == "ccxt":
         from gateway.adapters.ccxt import CcxtConfig, CcxtExchange, load_credentials
 
@@ -97,8 +98,8 @@ class Gateway:
             lambda uow: limits_admin.install(uow, self.limits, loaded, "system:startup"))
         self.prices.markets = dict(await self.exchange.load_markets())
         await refresh(self.prices, self.exchange, limits.symbols)
-        self._tasks.append(asyncio.create_task(run_feed(self.prices, self.exchange,
-                                                        list(limits.symbols))))
+        self._tasks.append(asyncio.create_task(run_feed(
+            self.prices, self.exchange, list(limits.symbols), health=self.executor.health)))
         self._tasks.append(asyncio.create_task(risk_monitor.run(self.writer)))
         self._tasks.append(asyncio.create_task(stop_watch.run(self.writer, self.executor.wake)))
         if run_executor:

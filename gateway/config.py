@@ -54,6 +54,7 @@ class VenueConfig(_Section):
     kind: Literal["paper", "ccxt"] = "paper"
     paper_state: Path = Path("var/paper-venue.db")
     paper_seed: int = 7
+    paper_latency_ms: int = Field(default=20, ge=0, le=10_000)
     down_after_s: float = Field(default=60.0, gt=0)
     reconcile_s: float = Field(default=30.0, gt=0)
     reconcile_halt: bool = False
@@ -122,6 +123,7 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "GATEWAY_VENUE": ("venue", "kind"),
     "GATEWAY_PAPER_STATE": ("venue", "paper_state"),
     "GATEWAY_PAPER_SEED": ("venue", "paper_seed"),
+    "GATEWAY_PAPER_LATENCY_MS": ("venue", "paper_latency_ms"),
     "GATEWAY_VENUE_DOWN_S": ("venue", "down_after_s"),
     "GATEWAY_RECONCILE_S": ("venue", "reconcile_s"),
     "GATEWAY_RECONCILE_HALT": ("venue", "reconcile_halt"),

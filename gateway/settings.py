@@ -28,6 +28,8 @@ class Settings:
     """`paper` (embedded default) or `ccxt`."""
     paper_state: Path | None = Path("var/paper-venue.db")
     paper_seed: int = 7
+    paper_latency_ms: int = 20
+    """The paper venue answers each call this much later (it acts at once)."""
     unknown_grace_s: float = 15.0
     """Seconds before another process's unsettled send is resolved by asking the venue."""
     ccxt_exchange: str = "binance"
@@ -70,6 +72,7 @@ class Settings:
         return cls(
             database_url=c.database.url, limits_path=c.limits.file, venue=v.kind,
             paper_state=v.paper_state, paper_seed=v.paper_seed,
+            paper_latency_ms=v.paper_latency_ms,
             unknown_grace_s=v.unknown_grace_s, ccxt_exchange=ccxt.exchange,
             ccxt_sandbox=ccxt.sandbox, ccxt_api_url=ccxt.api_url or None,
             ccxt_timeout_ms=ccxt.timeout_ms, venue_down_s=v.down_after_s,

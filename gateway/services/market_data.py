@@ -9,7 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from gateway.domain.markets import Market, MarketData
-from gateway.ports.exchange import Exchange, Ticker, VenueError
+from gateway.ports.exchange import Exchange, RateLimited, Ticker, VenueError
+
+from .venue_health import VenueHealth
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +44,25 @@ class PriceBook:
         return None if t is None else t.timestamp
 
 
-async def refresh(book: PriceBook, exchange: Exchange, symbols: Iterable[str]) -> None:
+async def refresh(book: PriceBook, exchange: Exchange, symbols: Iterable[str],
+                  health: VenueHealth | None = None) -> None:
+    """Fetch each symbol's ticker. With `health` (the executor's view of the venue), nothing
+    is asked while the venue wants us to back off, and a rate limit here backs off all."""
     for symbol in symbols:
+        if health is not None and health.backing_off:
+            return  # prices go stale meanwhile, and stale prices fail closed in the checks
         try:
             book.update(await exchange.fetch_ticker(symbol))
         except VenueError as exc:
+            if isinstance(exc, RateLimited) and health is not None:
+                health.noted(exc)
             # A missing or stale price fails closed in the checks; log, don't crash the loop.
             log.warning("ticker %s unavailable: %s", symbol, exc)
 
 
 async def run_feed(book: PriceBook, exchange: Exchange, symbols: Iterable[str],
-                   interval_s: float = 1.0) -> None:
+                   interval_s: float = 1.0, health: VenueHealth | None = None) -> None:
     symbols = list(symbols)
     while True:
-        await refresh(book, exchange, symbols)
+        await refresh(book, exchange, symbols, health)
         await asyncio.sleep(interval_s)

@@ -19,6 +19,7 @@ from gateway.ports.exchange import (
 )
 
 UNREACHABLE = (VenueUnavailable, OutcomeUnknown)
+MAX_DOUBLED_S = 300.0
 
 
 class VenueHealth:
@@ -33,12 +34,19 @@ class VenueHealth:
         self.last_error = ""
         self.down = False            # past the threshold: we halted; stays until recovered
         self.cancel_pending = False  # open orders still to cancel once the venue answers
+        self._limited = 0            # rate limits in a row
 
     def noted(self, error: VenueError | None) -> None:
         """Record one call's outcome: None for success, else the port's error."""
         now = self._clock()
         if isinstance(error, RateLimited):
-            self.backoff_until = now + error.retry_after
+            # Asked again right after a back-off: wait twice as long each time (capped),
+            # never less than the venue asked.
+            doubled = min(MAX_DOUBLED_S, error.retry_after * 2 ** self._limited)
+            self._limited += 1
+            self.backoff_until = now + max(error.retry_after, doubled)
+        elif error is None:
+            self._limited = 0
         if isinstance(error, UNREACHABLE):
             self.unreachable_since = self.unreachable_since or now
             self.last_error = str(error)

@@ -156,6 +156,15 @@ async def test_429_is_rate_limited_with_a_back_off(ex: CcxtExchange, venue: Loca
     assert venue.orders_for("gg-429") == []
 
 
+async def test_429_backs_off_as_long_as_the_venues_retry_after_says(
+        ex: CcxtExchange, venue: LocalVenue) -> None:
+    venue.inject("GET", "/api/v3/account", "status", status=429, after_accept=False,
+                 retry_after=42)
+    with pytest.raises(RateLimited) as info:
+        await ex.fetch_balance()
+    assert info.value.retry_after == 42
+
+
 async def test_venue_that_is_gone_is_unavailable_for_reads_and_unknown_for_sends(
         venue: LocalVenue) -> None:
     ex = ccxt_exchange(venue, timeout_ms=500)

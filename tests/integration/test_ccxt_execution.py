@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api.app import create_app
+from gateway.services import approvals
 from tests.support import Desk, make_gateway, proposal, wait_for_state
 from tests.venue import LocalVenue, ccxt_exchange
 
@@ -120,6 +121,33 @@ def test_send_the_venue_never_saw_is_looked_up_then_resent_under_the_same_client
     assert trail.count("order.sending") == 2 and "order.failed" not in trail
 
 
+def test_after_a_429_no_venue_call_at_all_until_the_back_off_asked_for_is_over(
+        lite: Desk, venue: LocalVenue) -> None:
+    desk = lite
+    fault = venue.inject("POST", ORDER, "status", status=429, after_accept=False,
+                         retry_after=3600)
+    order = approve(desk)
+    assert fault.hit.wait(timeout=15)
+    executor = desk.gw.executor
+    deadline = time.monotonic() + 15
+    while not executor.health.backing_off and time.monotonic() < deadline:
+        time.sleep(0.01)  # the 429 reaches the executor
+    assert executor.health.backoff_until - time.monotonic() > 3000
+    assert desk.client.portal is not None
+    desk.client.portal.call(executor.step)  # a ticker sent just before the 429 has landed
+    seen = len(venue.http.requests)
+    for _ in range(3):  # sending, tracking, resolving, probing, prices: all wait
+        desk.client.portal.call(executor.step)
+    assert len(venue.http.requests) == seen
+    assert desk.client.get(f"/v1/orders/{order['id']}", headers=desk.trader).json()[
+        "state"] == "sending"
+
+    executor.health.backoff_until = 0.0  # the hour is up
+    seen_state = wait_for_state(desk.client, desk.trader, order["id"], LIVE)
+    assert seen_state["state"] == "submitted" and venue.creates() == 2  # looked up, resent
+    assert len(venue.orders_for(cid(order))) == 1
+
+
 def test_insufficient_funds_fails_the_order_with_the_venues_reason(
         lite: Desk, venue: LocalVenue) -> None:
     desk = lite
@@ -182,7 +210,14 @@ def test_two_gateways_on_one_database_send_each_approved_order_exactly_once(
     first = make_gateway(database_url, tmp_path, exchange=ccxt_exchange(venue))
     second = make_gateway(database_url, tmp_path, exchange=ccxt_exchange(venue))
     with Desk(first) as desk, TestClient(create_app(second)):  # both executors run
-        orders = [approve(desk, quantity="0.01") for _ in range(8)]
+        orders = [desk.client.post("/v1/orders", json=proposal(quantity="0.01"),
+                                   headers=desk.bot).json() for _ in range(8)]
+        # Approved without a claim (as by a process whose executor is off): both claim
+        # loops race for them.
+        assert desk.client.portal is not None
+        for order in orders:
+            desk.client.portal.call(first.writer.run, lambda uow, oid=order["id"]: (
+                approvals.approve(uow, oid, "trader1", None, *uow.limits())))
         for order in orders:
             assert wait_for_state(desk.client, desk.trader, order["id"], LIVE)[
                 "state"] == "submitted"

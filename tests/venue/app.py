@@ -78,7 +78,10 @@ class VenueApp:
     async def _misbehave(self, request: web.Request, fault: Any,
                          reply: web.Response | None) -> web.StreamResponse:
         if fault.kind == "status" and fault.status == 429:
-            return _json(429, {"code": -1003, "msg": "Too many requests; injected fault."})
+            reply = _json(429, {"code": -1003, "msg": "Too many requests; injected fault."})
+            if fault.retry_after is not None:
+                reply.headers["Retry-After"] = str(fault.retry_after)
+            return reply
         if fault.kind == "status":
             # What a proxy in front of a venue answers: no JSON, only the status.
             return web.Response(status=fault.status, text=f"<html>{fault.status} injected"

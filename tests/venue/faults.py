@@ -26,6 +26,7 @@ class Fault:
     after_accept: bool = True
     seconds: float = 30.0
     status: int = 503
+    retry_after: int | None = None  # with status 429: the Retry-After header, as Binance sends
     released: threading.Event = field(default_factory=threading.Event)
     hit: threading.Event = field(default_factory=threading.Event)
 

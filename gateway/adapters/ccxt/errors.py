@@ -6,6 +6,7 @@ hold the order ("outcome unknown"), never "failed". Only a definite refusal fail
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gateway.ports.exchange import (
@@ -20,6 +21,21 @@ from gateway.ports.exchange import (
 )
 
 RATE_LIMIT_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 3600.0  # a venue's (or a proxy's) longer demand is logged and capped
+
+
+def retry_after(headers: Mapping[str, Any] | None, default: float = RATE_LIMIT_BACKOFF_S
+                ) -> float:
+    """Seconds the venue asked us to wait (a 429 or 418 reply's Retry-After), else the
+    default. Binance bans an IP that keeps calling after a 429 (418), for longer each time."""
+    for key, value in (headers or {}).items():
+        if str(key).lower() == "retry-after":
+            try:
+                seconds = float(str(value).strip())
+            except ValueError:
+                return default  # an HTTP date: rare from venues; the default back-off
+            return min(max(seconds, default), MAX_BACKOFF_S)
+    return default
 
 
 def translate(ccxt: Any, exc: Exception, *, sending: bool) -> VenueError:

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 from gateway.adapters.ccxt import convert
 from gateway.adapters.ccxt.config import CcxtConfig, redact_logs
-from gateway.adapters.ccxt.errors import translate
+from gateway.adapters.ccxt.errors import retry_after, translate
 from gateway.domain.orders import OrderType, Side
 from gateway.ports.exchange import (
     Market,
     OrderNotFound,
     OrderRefused,
     OutcomeUnknown,
+    RateLimited,
     Ticker,
     VenueError,
     VenueOrder,
@@ -99,7 +100,12 @@ class CcxtExchange:
         try:
             return await fn()
         except ccxt.BaseError as exc:
-            raise translate(ccxt, exc, sending=sending) from exc
+            error = translate(ccxt, exc, sending=sending)
+            if isinstance(error, RateLimited):
+                # Read at once: the client's last headers are this reply's until it next awaits.
+                error.retry_after = retry_after(getattr(self.client, "last_response_headers",
+                                                        None))
+            raise error from exc
         except VenueError:
             raise
         except Exception as exc:

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.adapters.ccxt import CcxtConfig, CcxtExchange, Secret, load_credentials
 from gateway.adapters.ccxt.convert import market, venue_order
-from gateway.adapters.ccxt.errors import translate
+from gateway.adapters.ccxt.errors import retry_after, translate
 from gateway.adapters.ccxt.exchange import rebase_urls
 from gateway.domain.orders import OrderType, Side
 from gateway.ports.exchange import (
@@ -130,3 +130,16 @@ def test_any_ccxt_exchange_id_builds_a_client_with_the_local_base_url() -> None:
     client = CcxtExchange(CcxtConfig(exchange_id="kraken", api_url="http://127.0.0.1:9")).client
     assert client.urls["api"]["public"] == "http://127.0.0.1:9"
     assert client.number is str  # amounts arrive as text, never floats
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "30"}, 30.0),
+    ({"retry-after": "0"}, 1.0),                               # never less than the default
+    ({"Retry-After": "999999"}, 3600.0),                       # capped
+    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, 1.0),   # a date: the default
+    ({}, 1.0),
+    (None, 1.0),
+])
+def test_a_rate_limit_waits_as_long_as_the_venue_asked(headers: dict[str, str] | None,
+                                                      seconds: float) -> None:
+    assert retry_after(headers) == seconds

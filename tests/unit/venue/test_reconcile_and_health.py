@@ -94,3 +94,16 @@ def test_rate_limit_backs_off_for_the_time_asked() -> None:
     assert health.backing_off
     clock.t += 2.5
     assert not health.backing_off
+
+
+def test_rate_limits_in_a_row_double_the_back_off_until_a_call_succeeds() -> None:
+    clock = Clock()
+    health = VenueHealth(down_after_s=10, probe_s=5, clock=clock)
+    waits = []
+    for _ in range(3):
+        health.noted(RateLimited("429", retry_after=1))
+        waits.append(health.backoff_until - clock.t)
+        clock.t = health.backoff_until
+    health.noted(None)
+    health.noted(RateLimited("429", retry_after=1))
+    assert waits == [1, 2, 4] and health.backoff_until - clock.t == 1
