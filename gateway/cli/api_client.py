@@ -12,6 +12,10 @@ from gateway.settings import client_url
 from .output import CliError
 
 
+class Unreachable(CliError):
+    """No answer from the server at all (refused, timed out, dropped)."""
+
+
 class Api:
     def __init__(self, url: str | None, token: str | None, timeout: float = 5.0) -> None:
         self.url = client_url(url)
@@ -24,7 +28,12 @@ class Api:
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None) -> Any:
-        response = self._client.request(method, path, json=body, params=params)
+        try:
+            response = self._client.request(method, path, json=body, params=params)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"cannot reach the gateway at {self.url} ({type(exc).__name__}: "
+                              f"{exc}); is `gateway serve` running there? Set --url or "
+                              "GATEWAY_URL") from exc
         if response.status_code >= 400:
             try:
                 err = response.json()["error"]

@@ -41,6 +41,10 @@ def register(sub: Any) -> None:
             p.add_argument("--stop-loss-share", help="its own stop level, e.g. 0.03")
         else:
             p.add_argument("--role", required=True, choices=["trader", "risk", "admin"])
+            p.add_argument("--principal", help="the person behind this operator, written as "
+                           "in `producers add --principal` (default: NAME); with "
+                           "bar_own_principal_approval they may not approve their own bots' "
+                           "orders")
         p.add_argument("--jurisdiction", help="ISO 3166 code it trades or approves from, "
                                               "e.g. GB (venues: in limits.yaml list who each "
                                               "serves)")
@@ -121,7 +125,7 @@ def add(args: argparse.Namespace) -> int:
 
     producer = args.kind == "producers"
     role = principals.Role.PRODUCER if producer else principals.Role(args.role)
-    person = args.principal if producer else args.name
+    person = args.principal or args.name
     scope = _scope(args) if producer else None
     where = scope_cmd.jurisdiction(args.jurisdiction)
     expires = scope_cmd.expiry(args)

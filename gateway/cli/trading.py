@@ -8,11 +8,9 @@ import signal
 import sys
 from typing import Any
 
-import httpx
-
 from gateway.domain.money import fmt, read_decimal
 
-from .api_client import Api
+from .api_client import Api, Unreachable
 from .output import CliError, emit
 
 
@@ -37,6 +35,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("deny", help="deny a pending order; the reason goes back to the bot")
     p.add_argument("order_id")
     p.add_argument("--reason", required=True)
+    p.add_argument("--version", type=int, help="refuse if the order changed since this version")
     p.set_defaults(func=deny)
 
     p = sub.add_parser("halt", help="stop all trading now (works with the API server down)")
@@ -150,7 +149,7 @@ def approve(args: argparse.Namespace) -> int:
 
 def deny(args: argparse.Namespace) -> int:
     data = Api(args.url, args.token).call("POST", f"/v1/orders/{args.order_id}/deny",
-                                          {"reason": args.reason})
+                                          {"reason": args.reason, "version": args.version})
     emit(args.json, data, f"denied {data['id']}: {args.reason}")
     return 0
 
@@ -160,8 +159,8 @@ def halt(args: argparse.Namespace) -> int:
     try:
         data = api.call("POST", "/v1/halt", {"reason": args.reason})
         via = "api"
-    except (httpx.TransportError, CliError) as exc:
-        if isinstance(exc, CliError) and not str(exc).startswith("5"):
+    except CliError as exc:
+        if not isinstance(exc, Unreachable) and not str(exc).startswith("5"):
             raise
         # The server is down or hung: write the halt straight to the database.
         from .direct import halt_direct
