@@ -71,7 +71,8 @@ async def identify(request: Request) -> AsyncIterator[None]:
                            f"{exc.reason}: {request.method} {request.url.path}")
         raise
     except LimitRejected as exc:
-        if who is not None and who.role is Role.PRODUCER:
+        # A retry of an already refused proposal is not a new probe of the limits.
+        if who is not None and who.role is Role.PRODUCER and not exc.replayed:
             failed = [c.name for c in exc.decision.failures]
             burst = any(name in quarantine.BURST_CHECKS for name in failed)
             kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS

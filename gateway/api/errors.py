@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.adapters.store.writer import StoreUnavailable
+from gateway.domain.checks.producer_scope import RATE_WINDOW_SECONDS
 from gateway.domain.state_machine import IllegalTransition
 from gateway.services.errors import (
     Conflict,
@@ -21,6 +22,7 @@ from gateway.services.errors import (
     ServiceError,
     Unauthorized,
 )
+from gateway.services.quarantine import BURST_CHECKS
 
 from .views import order_out
 
@@ -55,19 +57,35 @@ def validation_details(errors: list[Any]) -> tuple[str | None, str, list[dict[st
     return first["field"], message, items
 
 
+def retry_after(request: Request, exc: LimitRejected) -> int | None:
+    """Seconds after which a proposal refused only for its rate may pass (at most a whole
+    window); None when something other than a rate refused it, which waiting does not fix."""
+    failed = {c.name for c in exc.decision.failures}
+    if not failed or not failed <= BURST_CHECKS:
+        return None
+    limits, _ = request.app.state.gateway.limits.current()
+    return max(limits.throttle.window_seconds if name == "throttle" else RATE_WINDOW_SECONDS
+               for name in failed)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return envelope(exc.status, exc.code, exc.message, exc.field, exc.details)
 
     @app.exception_handler(ServiceError)
-    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
         status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
         details: Any = None
         if isinstance(exc, LimitRejected):
             details = {"checks": [c.as_dict() for c in exc.decision.checks],
                        "order": order_out(exc.order).model_dump(mode="json")
                        if exc.order else None}
+            wait = retry_after(request, exc)
+            if wait is not None:  # slowing down is all it takes: 429, with how long
+                return envelope(429, "rate_limited", f"{exc.message}; retry within {wait} s "
+                                "with a new idempotency key", details=details,
+                                headers={"Retry-After": str(wait)})
         elif isinstance(exc, Conflict) and exc.order is not None:
             details = {"order": order_out(exc.order).model_dump(mode="json")}
         elif isinstance(exc, HaltedError):

@@ -62,9 +62,9 @@ def check(response: httpx.Response) -> Any:
 
 
 def retry_delay(exc: BaseException, attempt: int, backoff: float) -> float | None:
-    """Seconds to wait before retrying a retry-safe request; None: do not retry."""
-    if isinstance(exc, errors.RateLimited):
-        return max(exc.retry_after, backoff)
+    """Seconds to wait before retrying a retry-safe request; None: do not retry.
+
+    A RateLimited proposal is not retried: the same key would only replay the refusal."""
     if isinstance(exc, errors.Unavailable | httpx.TransportError):
         return float(backoff * (2 ** attempt))
     return None

@@ -59,8 +59,12 @@ class LimitRejected(GatewayError):
         return [c for c in self.checks if not c.get("passed")]
 
 
-class RateLimited(GatewayError):
-    """429: slow down; `retry_after` is in seconds."""
+class RateLimited(LimitRejected):
+    """429: refused only for bursting above the throttle or this producer's rate.
+
+    `retry_after` is how many seconds to wait at most; `failed` names the rate checks.
+    Not retried by the client: the refusal spent the idempotency key, so propose again.
+    """
 
     def __init__(self, message: str, *, retry_after: float = 1.0, **kw: Any) -> None:
         super().__init__(message, **kw)

@@ -49,7 +49,9 @@ class LimitRejected(ServiceError):
 
     code = "limit_rejected"
 
-    def __init__(self, decision: Decision, order: Order | None = None) -> None:
+    def __init__(self, decision: Decision, order: Order | None = None,
+                 replayed: bool = False) -> None:
         super().__init__(f"refused by limits: {decision.summary()}")
         self.decision = decision
         self.order = order
+        self.replayed = replayed  # a retry of an already refused proposal (same key)

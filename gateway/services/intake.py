@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from gateway.adapters.store import orders_repo
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks import ALL_CHECKS
 from gateway.domain.checks.producer_scope import RATE_WINDOW_SECONDS, ProducerScope, scope_checks
-from gateway.domain.decision import Decision
+from gateway.domain.decision import CheckResult, Decision
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState, Proposal
 from gateway.domain.policy import evaluate
@@ -33,7 +34,7 @@ class IntakeResult:
         if self.order is None:
             raise HaltedError(self.halted_reason)
         if self.order.state is OrderState.REJECTED and self.decision is not None:
-            raise LimitRejected(self.decision, self.order)
+            raise LimitRejected(self.decision, self.order, replayed=self.replayed)
         return self.order
 
 
@@ -41,6 +42,14 @@ def _same_payload(order: Order, p: Proposal) -> bool:
     return (order.symbol, order.side, order.type, order.quantity, order.limit_price) == (
         p.symbol, p.side, p.type, p.quantity, p.limit_price
     )
+
+
+def _stored_decision(uow: UnitOfWork, order: Order) -> Decision:
+    """The findings a proposal was refused with, from this batch or from its stored row."""
+    for new, checks_json in uow.new_orders:
+        if new.id == order.id:
+            return Decision(tuple(CheckResult(**d) for d in json.loads(checks_json)))
+    return Decision(tuple(orders_repo.stored_checks(uow.conn, order.id)))
 
 
 def _existing(uow: UnitOfWork, p: Proposal) -> Order | None:
@@ -90,7 +99,10 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
         existing = _existing(uow, p)
         if existing is not None:
             if _same_payload(existing, p):
-                return IntakeResult(existing, None, replayed=True)
+                # A retry hears what the first attempt heard: a refusal stays a refusal.
+                refused = _stored_decision(uow, existing) if (
+                    existing.state is OrderState.REJECTED) else None
+                return IntakeResult(existing, refused, replayed=True)
             raise Conflict(
                 f"idempotency key {p.idempotency_key!r} was used for order {existing.id} with a "
                 "different payload; use a new key for a new order"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Desk, make_gateway, proposal, wait_for_state
+from tests.support import LIMITS, Desk, make_gateway, proposal, wait_for_state
 
 
 @pytest.fixture
@@ -159,6 +159,18 @@ def test_same_idempotency_key_returns_the_original_order(desk: Desk) -> None:
     assert other.status_code == 409
 
 
+def test_a_retry_of_a_refused_proposal_is_refused_again_with_the_same_checks(
+        desk: Desk) -> None:
+    body = proposal(idempotency_key="sig-43", quantity="2")  # over the position limit
+    first = desk.client.post("/v1/orders", json=body, headers=desk.bot)
+    retry = desk.client.post("/v1/orders", json=body, headers=desk.bot)
+    assert (first.status_code, retry.status_code) == (422, 422)
+    assert retry.json()["error"]["code"] == "limit_rejected"
+    assert retry.json()["error"]["details"] == first.json()["error"]["details"]
+    orders = desk.client.get("/v1/orders", headers=desk.bot).json()["orders"]
+    assert [o["state"] for o in orders] == ["rejected"]  # still one order, no second
+
+
 @pytest.mark.parametrize("override,field", [
     ({"quantity": 0.1}, "quantity"),
     ({"quantity": "1e3"}, "quantity"),
@@ -202,3 +214,18 @@ def test_producer_may_cancel_its_pending_order_but_not_anothers(desk: Desk) -> N
     r = desk.client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "signal gone"},
                          headers=desk.bot)
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
+
+
+def test_a_proposal_refused_only_by_the_throttle_is_429_with_retry_after(
+        database_url: str, tmp_path: Path) -> None:
+    throttled = LIMITS + "throttle: {window_seconds: 30, max_proposals_per_producer: 1}\n"
+    with Desk(make_gateway(database_url, tmp_path, limits=throttled)) as desk:
+        assert desk.client.post("/v1/orders", json=proposal(), headers=desk.bot).status_code == 201
+        r = desk.client.post("/v1/orders", json=proposal(), headers=desk.bot)
+        assert (r.status_code, r.headers["retry-after"]) == (429, "30")
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert [c["name"] for c in r.json()["error"]["details"]["checks"]
+                if not c["passed"]] == ["throttle"]
+        # Over a limit as well: waiting would not help, so it is a plain refusal.
+        r = desk.client.post("/v1/orders", json=proposal(quantity="2"), headers=desk.bot)
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "limit_rejected")

@@ -90,6 +90,14 @@ def test_probing_the_limits_quarantines_the_producer(desk: Desk) -> None:
     assert_quarantined(desk, pending, "limit refusals")
 
 
+def test_retrying_one_refused_proposal_is_not_probing(desk: Desk) -> None:
+    body = proposal(quantity="5", idempotency_key="retry-me")
+    codes = [desk.client.post("/v1/orders", json=body, headers=desk.bot).status_code
+             for _ in range(4)]  # past max_limit_refusals, but one refusal heard four times
+    assert codes == [422] * 4
+    assert quarantined(desk, "bot1") == []
+
+
 def test_bursting_above_its_rate_quarantines_the_producer(desk: Desk) -> None:
     scope = ProducerScope(rate_per_minute=2)
     [(credential, error)] = execute_batch(desk.gw.engine, SystemClock(), {}, [
@@ -98,7 +106,7 @@ def test_bursting_above_its_rate_quarantines_the_producer(desk: Desk) -> None:
     assert error is None
     codes = [desk.client.post("/v1/orders", headers=auth(credential), json=proposal(
         quantity="0.001", limit_price=str(40000 + i))).status_code for i in range(4)]
-    assert codes == [201, 201, 422, 422]
+    assert codes == [201, 201, 429, 429]
     [record] = quarantined(desk, "burst")
     assert record["payload"]["trigger"] == "rate refusals"
 

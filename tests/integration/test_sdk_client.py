@@ -10,15 +10,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.adapters.store.writer import execute_batch
+from gateway.domain.checks.producer_scope import ProducerScope
+from gateway.ports.clock import SystemClock
 from gateway.sdk import (
     AsyncGatewayClient,
     GatewayClient,
     Halted,
     LimitRejected,
     NotFound,
+    RateLimited,
     Unauthorized,
     ValidationError,
 )
+from gateway.services import principals
 from tests.integration.sdk_server import Served, serve
 from tests.support import add, auth, make_gateway
 
@@ -86,6 +91,23 @@ def test_a_limit_refusal_carries_every_failed_check(bot: GatewayClient) -> None:
     failed = {c["name"] for c in caught.value.failed}
     assert {"max_order_notional", "max_position"} <= failed
     assert len(caught.value.checks) > len(failed)
+
+
+def test_bursting_past_its_rate_raises_rate_limited_with_retry_after(served: Served) -> None:
+    [(credential, error)] = execute_batch(served.gw.engine, SystemClock(), {}, [
+        lambda uow: principals.add(uow, "burst", principals.Role.PRODUCER, "alice",
+                                   "admin:test", ProducerScope(rate_per_minute=2))])
+    assert error is None
+    with GatewayClient(served.url, credential) as bot:
+        for price in ("40000", "40001"):
+            bot.propose("BTC/USDT", "buy", "0.001", limit_price=price)
+        with pytest.raises(RateLimited) as caught:
+            bot.propose("BTC/USDT", "buy", "0.001", limit_price="40002")
+        with pytest.raises(LimitRejected):  # still a limit refusal to code written for that
+            bot.propose("BTC/USDT", "buy", "0.001", limit_price="40003")
+        assert len(bot.orders()) == 4  # raised at once, never retried with the spent key
+    assert caught.value.status == 429 and caught.value.retry_after == 60
+    assert [c["name"] for c in caught.value.failed] == ["producer_rate"]
 
 
 def test_a_halt_raises_halted_with_its_reason(served: Served, bot: GatewayClient) -> None:

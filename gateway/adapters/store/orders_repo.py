@@ -48,6 +48,12 @@ def checks_from_row(row: Row[Any]) -> list[dict[str, Any]]:
     return data
 
 
+def stored_checks(conn: Connection, order_id: str) -> list[CheckResult]:
+    """The findings an order was last checked with, as stored (observed and limit as text)."""
+    row = get_row(conn, order_id)
+    return [] if row is None else [CheckResult(**d) for d in checks_from_row(row)]
+
+
 def _values(order: Order) -> dict[str, Any]:
     values = {f: getattr(order, f) for f in _FIELDS}
     values.update(side=order.side.value, type=order.type.value, state=order.state.value)

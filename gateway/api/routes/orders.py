@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
 @router.post("", status_code=201, response_model=OrderOut, openapi_extra=body_schema(ProposalIn),
-             responses={200: {"description": "Replay of an idempotency key: the original"}})
+             responses={200: {"description": "Replay of an idempotency key: the original"},
+                        429: {"description": "Refused only by the throttle or the producer's "
+                                             "rate; Retry-After gives the seconds to wait"}})
 async def propose(request: Request) -> JSONResponse:
     who = await require(request, Role.PRODUCER)
     body = await parse_body(request, ProposalIn)
