@@ -37,9 +37,9 @@ async def follow_events(
 ) -> None:
     """Post FeedUp / AuditReceived / FeedDown until cancelled.
 
-    `after=None` on the first connection sends no `after`: the gateway then replays the
-    audit trail from the start (harmless, the screen coalesces refreshes, but slow on a
-    long history). On reconnection the last seq seen is sent, so only missed events come.
+    `after=None` on the first connection sends no `after`: the gateway then streams only
+    what commits from then on (FeedUp makes the desk reload its queue for the rest). On
+    reconnection the last seq seen is sent, so only missed events come.
     """
     attempt = 0
     while True:

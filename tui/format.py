@@ -70,3 +70,17 @@ def order_title(order: OrderOut) -> str:
 
 def _value(value: str | int | None) -> str:
     return "-" if value is None else str(value)
+
+
+def quarantine_alert(payload: dict[str, object]) -> str:
+    """What the desk says when a producer is quarantined, with the evidence behind it."""
+    evidence = payload.get("evidence")
+    items = [str(e) for e in evidence] if isinstance(evidence, list) else []
+    withdrawn = payload.get("withdrawn")
+    queued = len(withdrawn) if isinstance(withdrawn, list) else 0
+    shown = "; ".join(items[-3:]) + (f" (and {len(items) - 3} more)" if len(items) > 3 else "")
+    return (f"Producer {payload.get('name', '?')} QUARANTINED for {payload.get('trigger', '?')}: "
+            f"{len(items)} within {payload.get('window_seconds', '?')} s (threshold "
+            f"{payload.get('threshold', '?')}). Evidence: {shown or '-'}. {queued} queued "
+            "order(s) withdrawn; only an operator can reinstate it "
+            f"(`gateway producers reinstate {payload.get('name', 'NAME')}`).")

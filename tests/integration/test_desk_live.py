@@ -6,7 +6,7 @@ real server in a thread is the honest double here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from textual.widgets import Input
 
 from gateway.sdk.auth import ProducerAuth
 from tests.servers import in_thread
-from tests.support import LIMITS, add, make_gateway, proposal
+from tests.support import LIMITS, add, auth, make_gateway, proposal
 from tests.unit.tui.harness import RecordingDesk, plain, queue_ids
 from tui.app import DeskApp
 from tui.client import DeskApi
@@ -133,3 +133,78 @@ async def test_two_desks_dual_approval_edit_and_disconnect_on_the_real_gateway(
             await wait(p1, lambda: "DISCONNECTED" in plain(first.desk.feed_banner.content),
                        "disconnected banner")
             assert first.desk.queue.has_class("-stale")
+
+
+class FirstDecisionRacedBy(httpx.AsyncHTTPTransport):
+    """The real transport; just before the desk's first decision reaches the gateway, another
+    operator acts on the same order (`race`), so the desk acts on what it saw a moment ago."""
+
+    def __init__(self, race: Callable[[str], Awaitable[None]]) -> None:
+        super().__init__()
+        self.race: Callable[[str], Awaitable[None]] | None = race
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")  # /v1/orders/{id}/{verb}
+        if self.race is not None and request.method == "POST" and parts[-1] in (
+                "approve", "deny"):
+            race, self.race = self.race, None
+            await race(parts[-2])
+        return await super().handle_async_request(request)
+
+
+class RacedDesk(RecordingDesk):
+    def __init__(self, url: str, token: str, transport: httpx.AsyncBaseTransport) -> None:
+        DeskApp.__init__(self, DeskApi(url, token, transport=transport),
+                         Backoff(initial=0.2, cap=0.5))
+        self.notices = []
+        self._clock = None
+
+
+@pytest.mark.parametrize("other_desk,told,then", [
+    ({"path": "edit", "body": {"version": 1, "quantity": "0.05"}},
+     "changed since you saw it (version 1, now 2)", "BUY 0.05 BTC/USDT"),
+    ({"path": "approve", "body": {"version": 1}}, "by trader2; nothing to approve", None),
+])
+async def test_a_desk_acting_on_what_another_desk_just_changed_is_refused_and_shown_why(
+        tmp_path: Path, other_desk: dict[str, Any], told: str, then: str | None) -> None:
+    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
+    bot, tina = add(gw, "bot1", "producer"), add(gw, "trader1", "trader", "tina")
+    tom = add(gw, "trader2", "trader", "tom")
+    with in_thread(gw) as (url, _):
+        order = await propose(Served(url, bot, tina))
+
+        async def tom_acts(order_id: str) -> None:
+            async with httpx.AsyncClient(base_url=url, headers=auth(tom)) as client:
+                r = await client.post(f"/v1/orders/{order_id}/{other_desk['path']}",
+                                      json=other_desk["body"])
+                assert r.status_code == 200, r.text
+
+        app = RacedDesk(url, tina, FirstDecisionRacedBy(tom_acts))
+        async with app.run_test(size=(150, 40)) as pilot:
+            await wait(pilot, lambda: app.desk.state.queue_fresh and queue_ids(app) == [order],
+                       "desk live")
+            await pilot.press("a")
+            await wait(pilot, lambda: app.said(told), f"the refusal explained ({app.notices})")
+            if then is None:  # decided elsewhere: it leaves the queue
+                await wait(pilot, lambda: queue_ids(app) == [], "decided order leaves")
+            else:  # changed: the new version is shown, still to be decided
+                await wait(pilot, lambda: then in plain(app.desk.detail.content)
+                           and "version 2" in plain(app.desk.detail.content), "new version")
+                assert queue_ids(app) == [order]
+    assert not app.said("Gateway state: approved")  # never shown as done
+
+
+async def test_the_desk_is_alerted_with_the_evidence_when_a_producer_is_quarantined(
+        served: Served) -> None:
+    app = LiveDesk(served.url, served.trader)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await wait(pilot, lambda: app.desk.state.queue_fresh, "desk live")
+        async with httpx.AsyncClient(base_url=served.url,
+                                     auth=ProducerAuth(served.bot)) as bot:
+            for _ in range(3):  # the default max_role_violations
+                r = await bot.post("/v1/halt", json={"reason": "let me"})
+                assert r.status_code == 403
+        await wait(pilot, lambda: app.said("bot1 QUARANTINED for role violations"), "alert")
+        [(severity, text)] = [n for n in app.notices if "QUARANTINED" in n[1]]
+        assert severity == "error" and "POST /v1/halt" in text
+        assert "gateway producers reinstate bot1" in text

@@ -22,7 +22,7 @@ from gateway.api.schemas import OrderOut, StatusOut
 from gateway.domain.money import read_decimal
 from tui.client import PENDING_LIMIT
 from tui.explain import explain
-from tui.format import order_title, when
+from tui.format import order_title, quarantine_alert, when
 from tui.messages import (
     AuditReceived,
     Decided,
@@ -129,6 +129,9 @@ class DeskScreen(DeskActions):
                 self._load_highlighted_context()
         elif kind.startswith(("halt.", "stop_loss.", "venue.")):
             self.load_status()
+        elif kind == "producer.quarantined":
+            self._say(quarantine_alert(message.event.payload), title="Quarantine",
+                      severity="error", timeout=60)
 
     @on(QueueLoaded)
     def _queue_loaded(self, message: QueueLoaded) -> None:
