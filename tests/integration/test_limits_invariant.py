@@ -1,16 +1,16 @@
 """The core promise under random interleavings: nothing is sent (claimed for the venue) that
-breaches a limit in force at that moment. Proposals, approvals, denials, claims, fills,
-price moves, limits reloads and the stop watch run in random order against a real store; at
-every claim the invariant is recomputed independently from the database rows: positions
-within their caps and their share of equity, and no position at or past its stop level (or
-switched to reduce-only) made wider."""
+breaches a limit in force at that moment. Proposals, approvals, denials, edits, claims,
+fills, price moves, limits reloads and the stop watch run in random order against a real
+store; at every claim the invariant is recomputed independently from the database rows:
+positions within their caps and their share of equity, and no position at or past its stop
+level (or switched to reduce-only) made wider."""
 
 from __future__ import annotations
 
 import tempfile
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from gateway.domain.markets import Market, MarketData
 from gateway.domain.orders import RESERVING_STATES, OrderType, Proposal, Side
 from gateway.ports.clock import SystemClock
 from gateway.ports.exchange import VenueOrder, VenueOrderStatus
-from gateway.services import approvals, execution, intake, limits_admin, stop_watch
+from gateway.services import approvals, edits, execution, intake, limits_admin, stop_watch
 from gateway.services.limits_holder import LimitsHolder
 
 D = Decimal
@@ -107,6 +107,30 @@ class SendingNeverBreachesLimits(RuleBasedStateMachine):
         if pending:
             oid = data.draw(st.sampled_from(pending))
             self.run(lambda uow: approvals.deny(uow, oid, "tina", "no", None))
+
+    @precondition(lambda self: bool(self.ids("pending_approval")))
+    @rule(data=st.data(), keep=st.sampled_from([D("0.5"), D("1")]),
+          tighten_bps=st.integers(0, 40))
+    def edit(self, data: st.DataObject, keep: Decimal, tighten_bps: int) -> None:
+        pending = self.ids("pending_approval")
+        if not pending:
+            return
+        oid = data.draw(st.sampled_from(pending))
+
+        def job(uow: UnitOfWork) -> Any:
+            from gateway.services.transitions import load
+
+            o = load(uow, oid)
+            step = STEP[o.symbol]
+            quantity = max(step, (o.quantity * keep / step).to_integral_value(ROUND_DOWN) * step)
+            price = o.limit_price or D(0)
+            if o.side is Side.BUY:  # tighter: a buy pays less, a sell asks more
+                price = (price * (1 - D(tighten_bps) / 10_000)).quantize(D("0.01"), ROUND_DOWN)
+            else:
+                price = (price * (1 + D(tighten_bps) / 10_000)).quantize(D("0.01"), ROUND_UP)
+            return edits.edit(uow, oid, "tina", o.version, quantity, price, *uow.limits())
+
+        self.run(job)
 
     @precondition(lambda self: bool(self.ids("approved")))
     @rule()
