@@ -11,7 +11,7 @@ from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 
 from . import dual, execution
-from .errors import Conflict, Forbidden, HaltedError, LimitRejected
+from .errors import Conflict, Forbidden, HaltedError, LimitRejected, NotFound
 from .transitions import load, recheck, transition
 
 
@@ -95,7 +95,8 @@ def cancel(uow: UnitOfWork, order_id: str, actor: str, producer: str | None, rea
     """Cancel an order not yet at the venue. `producer` restricts to that producer's orders."""
     order = load(uow, order_id)
     if producer is not None and order.producer != producer:
-        raise Forbidden("producers may cancel only their own orders")
+        # As when reading it: another producer's order is not theirs to learn exists.
+        raise NotFound(f"no order {order_id}")
     if order.state not in (OrderState.PENDING_APPROVAL, OrderState.APPROVED):
         raise Conflict(f"order {order.id} is {order.state.value}; only pending or approved "
                        "orders can be cancelled here (orders at the venue are cancelled by "
