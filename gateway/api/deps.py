@@ -21,6 +21,7 @@ from gateway.services.errors import Forbidden, LimitRejected, Unauthorized
 from gateway.services.nonces import NonceClaim
 from gateway.services.principals import Principal, Role
 
+from . import refusals
 from .errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,8 +46,32 @@ PROPOSE_PATH = "/v1/orders"
 
 async def identify(request: Request) -> AsyncIterator[None]:
     """Authenticate whoever sent credentials (`caller` refuses requests that sent none), then
-    watch how a producer's request ends: refusals by limits count towards quarantine."""
+    watch how a producer's request ends: refusals by limits count towards quarantine, and
+    every refused call of a known caller is audited (api/refusals.py)."""
     request.state.principal = None
+    try:
+        who = await _authenticate(request)
+        try:
+            yield
+        except SignatureRefused as exc:  # a replay caught inside the proposal's transaction
+            if exc.producer is not None:
+                await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
+                               f"{exc.reason}: {request.method} {request.url.path}")
+            raise
+        except LimitRejected as exc:
+            # A retry of an already refused proposal is not a new probe of the limits.
+            if who is not None and who.role is Role.PRODUCER and not exc.replayed:
+                failed = [c.name for c in exc.decision.failures]
+                burst = any(name in quarantine.BURST_CHECKS for name in failed)
+                kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS
+                await _observe(request, who.name, kind, ", ".join(failed))
+            raise
+    except refusals.REFUSALS as exc:
+        await refusals.record(request, exc)  # every refused call leaves a record
+        raise
+
+
+async def _authenticate(request: Request) -> Principal | None:
     headers = request.headers
     try:
         if signing.KEY_HEADER in headers:
@@ -63,21 +88,7 @@ async def identify(request: Request) -> AsyncIterator[None]:
             payload={"expires_at": expired.expires_at}))
         raise
     who: Principal | None = request.state.principal
-    try:
-        yield
-    except SignatureRefused as exc:  # a replay caught inside the proposal's transaction
-        if exc.producer is not None:
-            await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
-                           f"{exc.reason}: {request.method} {request.url.path}")
-        raise
-    except LimitRejected as exc:
-        # A retry of an already refused proposal is not a new probe of the limits.
-        if who is not None and who.role is Role.PRODUCER and not exc.replayed:
-            failed = [c.name for c in exc.decision.failures]
-            burst = any(name in quarantine.BURST_CHECKS for name in failed)
-            kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS
-            await _observe(request, who.name, kind, ", ".join(failed))
-        raise
+    return who
 
 
 async def _verify_signed(request: Request) -> Principal:
@@ -154,8 +165,10 @@ async def require(request: Request, *roles: Role) -> Principal:
         if who.role is Role.PRODUCER:
             await _observe(request, who.name, quarantine.ROLE_VIOLATIONS,
                            f"{request.method} {path}")
-        raise Forbidden(f"{who.role.value} credentials cannot {request.method} {path}; this "
-                        f"needs one of: {', '.join(sorted(r.value for r in roles))}")
+        refused = Forbidden(f"{who.role.value} credentials cannot {request.method} {path}; "
+                            f"this needs one of: {', '.join(sorted(r.value for r in roles))}")
+        refused.audited = True  # access.denied above
+        raise refused
     return who
 
 

@@ -70,12 +70,17 @@ class SignedRequest:
 
 
 def _check_status(found: Principal) -> Principal:
+    refused: Forbidden | Unauthorized
     if found.status == "suspended" and found.role is Role.PRODUCER:
-        raise Quarantined(f"producer {found.name} is suspended: an operator must reinstate it "
-                          f"(`gateway producers reinstate {found.name}`)")
-    if found.status != "active":
-        raise Unauthorized(f"{found.name} is {found.status}: ask an admin for valid credentials")
-    return found
+        refused = Quarantined(f"producer {found.name} is suspended: an operator must reinstate "
+                              f"it (`gateway producers reinstate {found.name}`)")
+    elif found.status != "active":
+        refused = Unauthorized(f"{found.name} is {found.status}: ask an admin for valid "
+                               "credentials")
+    else:
+        return found
+    refused.actor = found.actor
+    raise refused
 
 
 class Authenticator:

@@ -8,6 +8,10 @@ from gateway.domain.orders import Order
 
 class ServiceError(Exception):
     code = "error"
+    # True once an audit record of this refusal is written (else the API writes call.refused).
+    audited = False
+    # Who was refused, when known though not admitted (e.g. a suspended producer).
+    actor: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

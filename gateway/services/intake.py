@@ -31,11 +31,16 @@ class IntakeResult:
 
     def accepted(self) -> Order:
         """The queued (or replayed) order; raise the refusal the caller must see otherwise."""
+        refusal: HaltedError | LimitRejected
         if self.order is None:
-            raise HaltedError(self.halted_reason)
-        if self.order.state is OrderState.REJECTED and self.decision is not None:
-            raise LimitRejected(self.decision, self.order, replayed=self.replayed)
-        return self.order
+            refusal = HaltedError(self.halted_reason)  # audited as proposal.refused_halted
+        elif self.order.state is OrderState.REJECTED and self.decision is not None:
+            # Audited with the rejected order (a replay: the first time).
+            refusal = LimitRejected(self.decision, self.order, replayed=self.replayed)
+        else:
+            return self.order
+        refusal.audited = True
+        raise refusal
 
 
 def _same_payload(order: Order, p: Proposal) -> bool:
