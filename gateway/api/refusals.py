@@ -8,6 +8,7 @@ A caller nobody could identify (unknown token or key) has no actor to record.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 REFUSALS = (ServiceError, IllegalTransition, ValidationError, RequestValidationError, ApiError)
 ORDER_ID_MAX = 40  # the audit table's order_id column
+RECORD_TIMEOUT_S = 5.0
 
 
 def outcome(exc: Exception) -> tuple[int, str, str, str | None]:
@@ -42,7 +44,8 @@ def outcome(exc: Exception) -> tuple[int, str, str, str | None]:
 
 async def record(request: Request, exc: Exception) -> None:
     """Audit `exc` as a refused call, unless it is audited already or has no known caller."""
-    if getattr(exc, "audited", False) or isinstance(exc, SignatureRefused):
+    if getattr(exc, "audited", False) or isinstance(exc, SignatureRefused) or (
+            getattr(exc, "code", None) == "shutting_down"):  # not about the call: resend it
         return
     who = getattr(request.state, "principal", None)
     actor: str | None = who.actor if who is not None else getattr(exc, "actor", None)
@@ -54,9 +57,10 @@ async def record(request: Request, exc: Exception) -> None:
                                "status": status, "code": code, "field": field}
     if order_id is not None and len(order_id) > ORDER_ID_MAX:
         order_id = None  # not one of ours; the path keeps it
-    try:
-        await request.app.state.gateway.writer.run(lambda uow: uow.audit.append(
-            uow.now, "call.refused", actor, order_id=order_id, reason=message, payload=payload))
+    try:  # bounded: a writer that has stopped must not hold the refusal's answer
+        await asyncio.wait_for(request.app.state.gateway.writer.run(lambda uow: uow.audit.append(
+            uow.now, "call.refused", actor, order_id=order_id, reason=message,
+            payload=payload)), RECORD_TIMEOUT_S)
     except Exception:  # the caller still hears the refusal; nothing else changed
         log.exception("could not audit a refused %s %s by %s", request.method,
                       request.url.path, actor)
