@@ -208,3 +208,29 @@ async def test_the_desk_is_alerted_with_the_evidence_when_a_producer_is_quaranti
         [(severity, text)] = [n for n in app.notices if "QUARANTINED" in n[1]]
         assert severity == "error" and "POST /v1/halt" in text
         assert "gateway producers reinstate bot1" in text
+
+
+async def test_a_reload_that_makes_a_pending_order_fail_updates_it_in_place(
+        tmp_path: Path) -> None:
+    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
+    bot, tina = add(gw, "bot1", "producer"), add(gw, "trader1", "trader", "tina")
+    rita = add(gw, "risk1", "risk", "rita")
+    with in_thread(gw) as (url, _):
+        order = await propose(Served(url, bot, tina))  # 0.1 BTC, within max_position 0.5
+        app = LiveDesk(url, tina)
+        async with app.run_test(size=(150, 40)) as pilot:
+            await wait(pilot, lambda: app.desk.state.queue_fresh and queue_ids(app) == [order]
+                       and "✔ max_position" in plain(app.desk.detail.content), "desk live")
+            limits = tmp_path / "limits.yaml"
+            limits.write_text(limits.read_text().replace('max_position: "0.5"',
+                                                         'max_position: "0.05"'))
+            async with httpx.AsyncClient(base_url=url, headers=auth(rita)) as risk:
+                r = await risk.post("/v1/limits/reload")
+                assert r.status_code == 200 and r.json()["reevaluated"][0]["passed"] is False
+            await wait(pilot, lambda: "✘ max_position" in plain(app.desk.detail.content)
+                       and "version 2" in plain(app.desk.detail.content), "fresh findings")
+            assert queue_ids(app) == [order]  # still pending, in place, now failing
+            await pilot.press("a")
+            await wait(pilot, lambda: app.said("refused by limits: max_position"),
+                       "the approval refused by the re-check, with the reason")
+            assert queue_ids(app) == [order]
