@@ -86,6 +86,7 @@ async def _authenticate(request: Request) -> Principal | None:
         await gateway_of(request).writer.run(lambda uow: uow.audit.append(
             uow.now, "access.refused", expired.actor, reason=f"credential expired: {path}",
             payload={"expires_at": expired.expires_at}))
+        exc.audited = True  # access.refused: no call.refused as well
         raise
     who: Principal | None = request.state.principal
     return who
