@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from gateway import __version__, secrets
 from gateway.adapters.signing_key import SigningKey
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.migrate import ensure_current
+from gateway.adapters.store.notify import Listener
 from gateway.adapters.store.writer import Writer
 from gateway.adapters.webhook import WebhookSender
 from gateway.logs import redact
@@ -37,6 +39,10 @@ from gateway.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
+# How often event streams look for other processes' commits: fast where nothing tells them
+# (SQLite, or PostgreSQL while LISTEN is down), a slow safety net while LISTEN is up.
+FAST_POLL_S = 0.25
+SAFETY_POLL_S = 5.0
 
 
 def make_exchange(settings: Settings, clock: Clock) -> Exchange:
@@ -87,10 +93,32 @@ class Gateway:
     """Set at SIGTERM: proposals get 503 and /readyz fails while in-flight work finishes."""
     unresolved: list[str] = field(default_factory=list)
     """After stop(): orders this process left `sending` (resolved at the next start)."""
+    listener: Listener | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _commit_hooks: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from any thread) after every commit of this process and, on
+        PostgreSQL, of every other gateway process on the database (LISTEN/NOTIFY)."""
+        self.writer.on_commit(callback)
+        self._commit_hooks.append(callback)
+
+    @property
+    def events_poll_s(self) -> float:
+        listening = self.listener is not None and self.listener.healthy
+        return SAFETY_POLL_S if listening else FAST_POLL_S
+
+    def _remote_commit(self) -> None:
+        for callback in self._commit_hooks:
+            callback()
 
     async def start(self, run_executor: bool = True) -> None:
         self.writer.start()
+        if self.engine.dialect.name == "postgresql":
+            # Other processes' commits and halts reach this one at once.
+            self.listener = Listener(self.engine, self._remote_commit,
+                                     self.executor.halt_signal)
+            self.listener.start()
         limits, _ = self.limits.current()
         # The file this process was started with is put in force (audited if it changed).
         loaded = self.limits.loaded()
@@ -138,6 +166,8 @@ class Gateway:
         except TimeoutError:
             log.warning("sends still in flight at shutdown: parked, resolved at the next start")
             await self.executor.abandon()
+        if self.listener is not None:
+            self.listener.stop()
         self.writer.stop()
         await self.exchange.close()
         try:
@@ -184,6 +214,7 @@ def build(
     webhooks = _webhooks(settings, engine, clock, writer, metrics)
     executor = Executor(writer, exchange, limits.current, instance,
                         reader=lambda: queries.open_venue_orders(engine), poll_s=poll_s,
+                        stopped_reader=lambda book: queries.stopped_venue_orders(engine, book),
                         unknown_grace_s=settings.unknown_grace_s,
                         # a timed-out ccxt send can land until its signed request expires
                         settle_s=settings.ccxt_timeout_ms / 1000 + 10
@@ -191,6 +222,7 @@ def build(
                         venue_down_s=settings.venue_down_s, reconcile_s=settings.reconcile_s,
                         reconcile_halt=settings.reconcile_halt,
                         holdings=HoldingsCheck(writer, exchange))
+    writer.on_halt(executor.halt_signal)  # a halt committed here: withdraw and cancel now
     return Gateway(settings, engine, clock, writer, limits, prices, exchange, executor,
                    Authenticator(engine), instance, metrics,
                    DbProbe(settings.database_url, settings.ready_timeout_s),

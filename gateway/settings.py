@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config as cfg
+from .endpoint import DEFAULT_URL, client_url
 from .secrets import merged_env
-
-DEFAULT_URL = "http://127.0.0.1:8787"
 
 
 def _default_db() -> str:
@@ -95,6 +94,4 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     return Settings.from_config(cfg.load(source, env), source)
 
 
-def client_url(explicit: str | None = None) -> str:
-    """Where clients find the server: --url, then GATEWAY_URL, then the default."""
-    return explicit or os.environ.get("GATEWAY_URL") or DEFAULT_URL
+__all__ = ["DEFAULT_URL", "Settings", "client_url", "load_settings"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -61,6 +62,13 @@ def halt_line(halt: HaltOut) -> str:
         f"TRADING HALTED since {when(halt.since)} by {who}: {why}. "
         "Nothing is sent to the venue. R resumes (risk or admin only)."
     )
+
+
+def scoped_halt_line(halts: Sequence[HaltOut]) -> str:
+    """Halts of single symbols or producers, one clause each."""
+    parts = [f"{h.scope} {h.target} since {when(h.since)} by {h.actor or 'unknown'}: "
+             f"{h.reason or 'no reason given'}" for h in halts if h.halted]
+    return ("HALTED " + "; ".join(parts) + ". Other trading continues.") if parts else ""
 
 
 def order_title(order: OrderOut) -> str:

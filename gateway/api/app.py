@@ -16,12 +16,13 @@ from gateway.bootstrap import Gateway
 from gateway.domain.limits import LimitsError
 from gateway.services import limits_admin
 
-from . import errors
+from . import errors, sse
 from .deps import identify
 from .routes import (
     audit,
     control,
     desk,
+    halts,
     health,
     limits,
     orders,
@@ -47,18 +48,13 @@ def create_app(gateway: Gateway, run_executor: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        committed = asyncio.Event()
+        committed = sse.CommitSignal()
         app.state.committed = committed
 
-        def pulse() -> None:
-            # Wake every event stream, then re-arm: waiters saw the set, later ones wait.
-            committed.set()
-            committed.clear()
-
         def on_commit() -> None:
-            loop.call_soon_threadsafe(pulse)
+            loop.call_soon_threadsafe(committed.pulse)
 
-        gateway.writer.on_commit(on_commit)
+        gateway.on_commit(on_commit)
         await gateway.start(run_executor=run_executor)
         # SIGHUP re-reads limits.yaml, like `gateway limits reload`; an invalid file keeps
         # the limits in force (and the refusal is audited).
@@ -73,9 +69,10 @@ def create_app(gateway: Gateway, run_executor: bool = True) -> FastAPI:
                   description="AI bots propose orders; hard limits constrain; a human approves.",
                   dependencies=[Depends(identify)])  # who is calling, for every route
     app.state.gateway = gateway
+    app.state.poll_s = lambda: gateway.events_poll_s
     errors.install(app)
     # producer_events first: /v1/orders/events must not match /v1/orders/{order_id}.
-    for module in (producer_events, orders, control, audit, health, desk, limits, trader_rules,
-                   venue):
+    for module in (producer_events, orders, halts, control, audit, health, desk, limits,
+                   trader_rules, venue):
         app.include_router(module.router)
     return app

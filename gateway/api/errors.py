@@ -89,7 +89,7 @@ def install(app: FastAPI) -> None:
         elif isinstance(exc, Conflict) and exc.order is not None:
             details = {"order": order_out(exc.order).model_dump(mode="json")}
         elif isinstance(exc, HaltedError):
-            details = {"reason": exc.reason}
+            details = {"reason": exc.reason, "scope": exc.scope, "target": exc.target}
         return envelope(status, exc.code, exc.message, details=details)
 
     @app.exception_handler(IllegalTransition)

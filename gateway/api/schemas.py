@@ -123,10 +123,29 @@ class ReasonIn(Wire):
 
 
 class HaltOut(Wire):
+    """One halt: the global one (scope "global") or a symbol's or a producer's."""
+
     halted: bool
     reason: str | None
     actor: str | None
     since: datetime | None
+    scope: Literal["global", "symbol", "producer"] = "global"
+    target: str | None = None
+    rule: str | None = Field(default=None, description="The automatic rule that fired")
+    sends_in_flight: int | None = Field(
+        default=None, description="POST /v1/halt: orders claimed before the halt whose send "
+        "may still reach the venue (`gateway halt` waits for them to settle)")
+    withdrawn: int | None = Field(default=None, description="POST /v1/resume: orders the "
+                                  "halt held back, withdrawn rather than resumed")
+
+
+class OpenAtVenueOut(Wire):
+    """Orders the gateway's records show at (or on their way to) the venue, per symbol."""
+
+    symbol: str
+    sending: int
+    submitted: int
+    partially_filled: int
 
 
 class PositionOut(Wire):
@@ -209,6 +228,10 @@ class StatusOut(Wire):
                                        "their stop level, until an operator clears them")
     # Operators only (a producer sees an empty list): what differs from the venue now.
     venue_mismatches: list[MismatchOut] = Field(default_factory=list)
+    halts: list[HaltOut] = Field(default=[], description="Halts of one symbol or producer")
+    open_at_venue: list[OpenAtVenueOut] = []
+    cancels_pending: bool = Field(default=False, description="This process still has "
+                                  "orders to cancel at the venue (unreachable or refusing)")
 
 
 class RebaselineOut(Wire):

@@ -1,7 +1,9 @@
 """Server-sent events fed from the audit table: one loop for every stream the API serves.
 
-Local commits wake a stream at once; other processes' commits are picked up within the poll
-interval, so a client connected to any gateway process sees every change.
+Commits wake a stream at once: this process's own, and on PostgreSQL every other gateway
+process's too (LISTEN/NOTIFY, see gateway/adapters/store/notify.py), so a client connected to
+any process sees every change as it commits. A poll remains as a safety net: every 0.25 s on
+SQLite (where other processes cannot notify) or while LISTEN is down, every 5 s otherwise.
 """
 
 from __future__ import annotations
@@ -29,23 +31,47 @@ async def resume_point(request: Request, after: int | None, head: Callable[[], i
     return await asyncio.to_thread(head)
 
 
+class CommitSignal:
+    """Counts commits (pulsed on the event loop); a stream that fetched at count N and
+    found nothing waits only if no commit came since, so none slips between fetch and wait."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._event = asyncio.Event()
+
+    def pulse(self) -> None:
+        self.count += 1
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_after(self, seen: int, timeout: float) -> bool:
+        if self.count != seen:
+            return True
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
 def stream_response(request: Request, start: int, fetch: Fetch) -> StreamingResponse:
-    notifier: asyncio.Event = request.app.state.committed
+    signal: CommitSignal = request.app.state.committed
+    poll_s: Callable[[], float] = getattr(request.app.state, "poll_s", lambda: POLL_S)
 
     async def stream() -> AsyncIterator[str]:
         cursor, idle = start, 0.0
         yield f": connected at {start}\n\n"
         while not await request.is_disconnected():
+            seen = signal.count
             events, cursor = await fetch(cursor)
             for seq, name, data in events:
                 yield f"id: {seq}\nevent: {name}\ndata: {data}\n\n"
             if events:
                 idle = 0.0
                 continue
-            try:
-                await asyncio.wait_for(notifier.wait(), timeout=POLL_S)
-            except TimeoutError:
-                idle += POLL_S
+            wait = poll_s()
+            if not await signal.wait_after(seen, wait):
+                idle += wait
             if idle >= KEEPALIVE_S:
                 idle = 0.0
                 yield ": ping\n\n"

@@ -1,5 +1,5 @@
-"""Commands for people at the gateway: serve, status, orders, approve, deny, halt, resume,
-venue rebaseline."""
+"""Commands for people at the gateway: serve, orders, approve, deny, positions, desk, venue
+rebaseline."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.domain.money import fmt, read_decimal
 
-from .api_client import Api, Unreachable
+from .api_client import Api
 from .output import CliError, emit
 
 
@@ -19,8 +19,6 @@ def register(sub: Any) -> None:
     p.add_argument("--host", help="listen address (default: server.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="listen port (default: server.port, 8787)")
     p.set_defaults(func=serve)
-
-    sub.add_parser("status", help="halt state and order counts").set_defaults(func=status)
 
     p = sub.add_parser("orders", help="list orders")
     p.add_argument("--state", action="append", help="filter by state (repeatable)")
@@ -37,14 +35,6 @@ def register(sub: Any) -> None:
     p.add_argument("--reason", required=True)
     p.add_argument("--version", type=int, help="refuse if the order changed since this version")
     p.set_defaults(func=deny)
-
-    p = sub.add_parser("halt", help="stop all trading now (works with the API server down)")
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=halt)
-
-    p = sub.add_parser("resume", help="resume trading after a halt (risk or admin)")
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=resume)
 
     sub.add_parser("positions", help="positions and PnL").set_defaults(func=positions)
 
@@ -99,23 +89,6 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def status(args: argparse.Namespace) -> int:
-    data = Api(args.url, args.token).call("GET", "/v1/status")
-    h = data["halt"]
-    state = (f"HALTED since {h['since']} by {h['actor']}: {h['reason']}" if h["halted"]
-             else "trading")
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
-    stopped = data.get("stopped_symbols") or []
-    lines = [state, f"venue: {data['venue']}  limits: {data['limits_version']}",
-             f"orders: {counts}"]
-    if stopped:
-        lines.append(f"reduce-only at their stop level: {', '.join(stopped)}")
-    lines += [f"MISMATCH with the venue ({m['kind']}): {m['detail']}"
-              for m in data.get("venue_mismatches", [])]
-    emit(args.json, data, "\n".join(lines))
-    return 0
-
-
 def rebaseline(args: argparse.Namespace) -> int:
     data = Api(args.url, args.token).call("POST", "/v1/venue/rebaseline",
                                           {"reason": args.reason})
@@ -151,30 +124,6 @@ def deny(args: argparse.Namespace) -> int:
     data = Api(args.url, args.token).call("POST", f"/v1/orders/{args.order_id}/deny",
                                           {"reason": args.reason, "version": args.version})
     emit(args.json, data, f"denied {data['id']}: {args.reason}")
-    return 0
-
-
-def halt(args: argparse.Namespace) -> int:
-    api = Api(args.url, args.token, timeout=2.0)
-    try:
-        data = api.call("POST", "/v1/halt", {"reason": args.reason})
-        via = "api"
-    except CliError as exc:
-        if not isinstance(exc, Unreachable) and not str(exc).startswith("5"):
-            raise
-        # The server is down or hung: write the halt straight to the database.
-        from .direct import halt_direct
-
-        data = halt_direct(args.token, args.reason)
-        via = "database"
-    emit(args.json, {**data, "via": via},
-         f"HALTED by {data['actor']}: {data['reason']} (written via {via})")
-    return 0
-
-
-def resume(args: argparse.Namespace) -> int:
-    data = Api(args.url, args.token).call("POST", "/v1/resume", {"reason": args.reason})
-    emit(args.json, data, "trading resumed")
     return 0
 
 

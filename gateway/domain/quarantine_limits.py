@@ -27,3 +27,11 @@ class QuarantineLimits(BaseModel):
 
     max_role_violations: StrictInt = Field(default=3, gt=0)
     """Calls outside the producer role (approve, halt, the audit trail, ...)."""
+
+    halt_after: StrictInt | None = Field(default=None, gt=0)
+    """Halt all trading automatically once this many different producers have been
+    quarantined within `halt_window_seconds` (a burst means something systemic: a shared
+    model gone wrong, a leaked key). Absent: quarantines never halt."""
+
+    halt_window_seconds: StrictInt = Field(default=600, gt=0, le=86_400)
+    """The window `halt_after` counts quarantines over."""

@@ -110,6 +110,12 @@ class Exchange(Protocol):
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> VenueOrder: ...
 
+    async def cancel_all_orders(self, symbol: str) -> list[VenueOrder]:
+        """Cancel every open order on `symbol` at the venue, the gateway's or not, in as few
+        calls as the venue allows (Binance: one DELETE /api/v3/openOrders); return the
+        orders cancelled, each with the client order id it was placed under."""
+        ...
+
     async def fetch_open_orders(self) -> list[VenueOrder]: ...
 
     async def fetch_balance(self) -> dict[str, Decimal]:

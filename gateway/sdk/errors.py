@@ -72,12 +72,25 @@ class RateLimited(LimitRejected):
 
 
 class Halted(GatewayError):
-    """503: trading is halted; `reason` says why."""
+    """503: trading is halted; `reason` says why, `scope` ("global", "symbol", "producer")
+    and `target` (the symbol or producer) say what is halted."""
+
+    def _detail(self, key: str) -> str | None:
+        d = self.details
+        value = d.get(key) if isinstance(d, dict) else None
+        return None if value is None else str(value)
 
     @property
     def reason(self) -> str | None:
-        d = self.details
-        return d.get("reason") if isinstance(d, dict) else None
+        return self._detail("reason")
+
+    @property
+    def scope(self) -> str | None:
+        return self._detail("scope")
+
+    @property
+    def target(self) -> str | None:
+        return self._detail("target")
 
 
 class Unavailable(GatewayError):

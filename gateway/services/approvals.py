@@ -34,13 +34,15 @@ def approve(
     the halt read under the write lock are exactly what a separate claim would repeat, and
     one durable commit then covers both (see docs/ORDER_LIFECYCLE.md)."""
     order = load(uow, order_id)
+    # The halt first: while it holds, "halted" is the answer (its orders are being withdrawn).
+    stop = uow.halts.blocking(order.symbol, order.producer)
+    if stop is not None:
+        raise HaltedError.of(stop)
     _pending(uow, order, version, "approve")
     if uow.now >= order.expires_at:
         transition(uow, order, OrderState.EXPIRED, "system:expiry", reason="approval window ended")
         raise Conflict(f"order {order.id} expired at {order.expires_at.isoformat()}; the bot "
                        "must propose again")
-    if uow.halt.halted:
-        raise HaltedError(uow.halt.reason)
     if limits.bar_own_principal_approval:
         dual.refuse_own_principal(uow, order, operator)
     refuse_foreign_operator(uow, order, operator, limits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.domain.decision import Decision
+from gateway.domain.halts import Halt
 from gateway.domain.orders import Order
 
 
@@ -43,9 +44,17 @@ class Unauthorized(ServiceError):
 class HaltedError(ServiceError):
     code = "halted"
 
-    def __init__(self, reason: str | None) -> None:
-        super().__init__(f"trading is halted: {reason or 'no reason given'}")
+    def __init__(self, reason: str | None, scope: str = "global",
+                 target: str | None = None) -> None:
+        where = "trading" if scope == "global" else f"trading for {scope} {target}"
+        super().__init__(f"{where} is halted: {reason or 'no reason given'}")
         self.reason = reason
+        self.scope = scope
+        self.target = target
+
+    @classmethod
+    def of(cls, halt: Halt) -> HaltedError:
+        return cls(halt.reason, halt.scope.value, halt.target or None)
 
 
 class LimitRejected(ServiceError):

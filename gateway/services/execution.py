@@ -16,6 +16,8 @@ from gateway.adapters.store import orders_repo, positions_repo
 from gateway.adapters.store.tables import fills
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.decision import CheckResult
+from gateway.domain.flatten import flatten_limits
+from gateway.domain.halts import HaltBook, is_flatten
 from gateway.domain.limits import Limits
 from gateway.domain.orders import VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position, apply_fill
@@ -23,40 +25,54 @@ from gateway.ports.exchange import VenueOrder, VenueOrderStatus
 
 from . import halt
 from .reconcile import Mismatch
-from .transitions import load, recheck, transition
+from .transitions import Move, load, recheck, transition, transition_many
 
 EXECUTOR = "system:executor"
 
 
 def claim(uow: UnitOfWork, limits: Limits, limits_version: str, instance: str,
           max_orders: int = 32) -> list[Order]:
-    if uow.halt.halted:
-        return []
+    book = uow.halts
     claimed = []
-    for order in orders_repo.orders_in_states(uow.conn, [OrderState.APPROVED], max_orders):
-        decision = recheck(uow, order, limits)
+    for order in orders_repo.claimable(uow.conn, max_orders, book):
+        flatten = is_flatten(order.producer)
+        if book.blocking(order.symbol, order.producer) is not None:
+            continue  # held by a halt (and withdrawn by it); never sent
+        # A flatten order is sent despite a halt only because it reduces a position: it must
+        # pass every limit with reduce-only forced on, here, at the moment of sending.
+        decision = recheck(uow, order, flatten_limits(limits) if flatten else limits)
         if not decision.passed:
             transition(uow, order, OrderState.FAILED, EXECUTOR, checks=decision.checks,
                        reason=f"refused at send by limits {limits_version}: "
                               f"{decision.summary()}")
             continue
-        claimed.append(claim_checked(uow, order, limits_version, instance, decision.checks))
+        claimed.append(claim_checked(uow, order, limits_version, instance, decision.checks,
+                                     _flatten_note(flatten, book)))
     return claimed
 
 
 def claim_checked(uow: UnitOfWork, order: Order, limits_version: str, instance: str,
-                  checks: Sequence[CheckResult] | None = None) -> Order:
+                  checks: Sequence[CheckResult] | None = None,
+                  note: dict[str, Any] | None = None) -> Order:
     """Claim an approved order whose limits the caller re-checked (all passed) in this same
-    locked transaction; the halt is read here. Not halted: it moves to `sending` for
-    `instance`, which alone may send it once this commits. Halted: it stays approved.
-    `checks`: the re-check's findings, when not already stored with the order."""
-    if uow.halt.halted:
+    locked transaction; the halts are read here. Not stopped by one: it moves to `sending`
+    for `instance`, which alone may send it once this commits. Stopped: it stays approved
+    (and is withdrawn by the halt). `checks`: the re-check's findings, when not already
+    stored with the order."""
+    if uow.halts.blocking(order.symbol, order.producer) is not None:
         return order
     return transition(uow, order, OrderState.SENDING, EXECUTOR, checks=checks,
                       claimed_by=instance,
                       payload={"client_order_id": order.client_order_id,
-                               "limits_version": limits_version},
+                               "limits_version": limits_version, **(note or {})},
                       limits_version=limits_version)
+
+
+def _flatten_note(flatten: bool, book: HaltBook) -> dict[str, Any]:
+    if not flatten:
+        return {}
+    return {"flatten": True, "reduce_only_checked": True,
+            "despite_halts": [h.label for h in book.halts]}
 
 
 def _target_state(order: Order, vo: VenueOrder) -> OrderState:
@@ -93,6 +109,32 @@ def record_venue_state(uow: UnitOfWork, order_id: str, vo: VenueOrder) -> Order:
         return transition(uow, order, target, EXECUTOR, payload=payload, **changes)
     reason = "refused by the venue" if target is OrderState.FAILED else None
     return transition(uow, order, target, EXECUTOR, payload=payload, reason=reason, **changes)
+
+
+def record_replies(uow: UnitOfWork, replies: Sequence[tuple[str, VenueOrder]]) -> int:
+    """`record_venue_state` for many replies at once (a halt's cancels): those that only
+    change state are written in one statement; any with new fills take the full path.
+    Returns how many orders changed."""
+    found = {o.id: o for o in orders_repo.get_many(uow.conn, [i for i, _ in replies])}
+    moves, changed = [], 0
+    for order_id, vo in replies:
+        order = found.get(order_id)
+        if order is None or order.state not in VENUE_STATES:
+            continue
+        if vo.filled != order.filled_quantity:
+            record_venue_state(uow, order_id, vo)
+            changed += 1
+            continue
+        target = _target_state(order, vo)
+        if target is order.state:
+            continue
+        moves.append(Move(order, target, "refused by the venue"
+                          if target is OrderState.FAILED else None,
+                          {"venue_order_id": vo.venue_order_id, "filled": vo.filled,
+                           "average": vo.average, "fee": vo.fee,
+                           "venue_status": vo.status.value}, vo.venue_order_id))
+    transition_many(uow, moves, EXECUTOR)
+    return changed + len(moves)
 
 
 def _record_fill(uow: UnitOfWork, order: Order, qty: Decimal, price: Decimal,
@@ -155,18 +197,27 @@ def record_mismatches(uow: UnitOfWork, mismatches: list[Mismatch], halt_on: bool
         uow.audit.append(uow.now, "venue.mismatch", EXECUTOR, order_id=m.order_id,
                          reason=m.detail, payload=payload)
     if mismatches and halt_on:
+        kinds: dict[str, int] = {}
+        for m in mismatches:
+            kinds[m.kind] = kinds.get(m.kind, 0) + 1
+        listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         halt.set_halt(uow, EXECUTOR, f"reconciliation found {len(mismatches)} mismatch(es) "
-                                     "with the venue; see venue.mismatch in the audit trail")
+                                     f"with the venue ({listed}) and GATEWAY_RECONCILE_HALT=1; "
+                                     "see venue.mismatch in the audit trail",
+                      rule="reconcile_halt", figures={"mismatches": len(mismatches),
+                                                      "by_kind": kinds})
 
 
-def venue_unreachable(uow: UnitOfWork, since_s: float, error: str) -> None:
+def venue_unreachable(uow: UnitOfWork, since_s: float, error: str,
+                      threshold_s: float | None = None) -> None:
     """The venue stayed unreachable past the threshold: stop sending (a persisted halt that
     a human clears) and say so; open orders are cancelled once the venue answers."""
-    uow.audit.append(uow.now, "venue.unreachable", EXECUTOR, reason=error,
-                     payload={"unreachable_for_s": round(since_s, 1)})
-    halt.set_halt(uow, EXECUTOR, f"venue unreachable for {since_s:.0f} s ({error}); open "
-                                 "orders will be cancelled when it answers; resume once it "
-                                 "is healthy")
+    figures = {"unreachable_for_s": round(since_s, 1), "threshold_s": threshold_s}
+    uow.audit.append(uow.now, "venue.unreachable", EXECUTOR, reason=error, payload=figures)
+    limit = f", past GATEWAY_VENUE_DOWN_S {threshold_s:g} s" if threshold_s is not None else ""
+    halt.set_halt(uow, EXECUTOR, f"venue unreachable for {since_s:.0f} s{limit} ({error}); "
+                                 "open orders will be cancelled when it answers; resume once "
+                                 "it is healthy", rule="venue_down_s", figures=figures)
 
 
 def venue_reachable(uow: UnitOfWork, cancelled: int) -> None:

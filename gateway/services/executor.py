@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.adapters.store.writer import Writer
+from gateway.domain.halts import HaltBook
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 from gateway.ports.exchange import (
@@ -32,6 +33,8 @@ from gateway.ports.exchange import (
 )
 
 from . import approvals, execution, reconcile
+from .halt_cancel import Canceller
+from .halt_watch import HaltWatch
 from .holdings_check import HoldingsCheck
 from .queries import open_venue_orders
 from .venue_health import UNREACHABLE, VenueHealth
@@ -57,12 +60,14 @@ class Executor:
         reconcile_halt: bool = False,
         probe_s: float = 5.0,
         holdings: HoldingsCheck | None = None,
+        stopped_reader: Callable[[HaltBook], list[Order]] | None = None,
     ) -> None:
         self.writer = writer
         self.exchange = exchange
         self.limits = limits
         self.instance = instance
         self._reader = reader
+        self._stopped_reader = stopped_reader  # open orders a halt stops, read in SQL
         self.poll_s = poll_s
         self.unknown_grace_s = unknown_grace_s
         # A send that timed out may still reach the venue for a while (until its signed
@@ -72,6 +77,8 @@ class Executor:
         self.reconcile_halt = reconcile_halt
         self.health = VenueHealth(venue_down_s, probe_s)
         self._wake = asyncio.Event()
+        self.halts = HaltWatch(writer, self.cancel_all_open, lambda: self.health.down)
+        self.canceller = Canceller(exchange, self._ask, self._record_replies)
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._reported: set[tuple[str, str, str]] = set()
@@ -116,10 +123,18 @@ class Executor:
         self._inflight.discard(order_id)
         self.wake()
 
+    def halt_signal(self) -> None:
+        """Thread-safe: a halt was set or lifted somewhere; withdraw and cancel at once."""
+        self.halts.signal()
+
+    async def react_to_halt(self) -> None:
+        await self.halts.react()
+
     async def run(self) -> None:
         """Two loops: sending reacts to wake() at once; following (tracking, resolving,
         reconciling, probing) runs on its own beat, so a slow venue read never delays a
         send."""
+        halts = asyncio.create_task(self.halts.run())
         await self.resolve_unknown(grace_s=self.unknown_grace_s)
         await self._guard(self.reconcile())
         sender = asyncio.create_task(self._loop(self._send_tick, self.poll_s, wakes=True))
@@ -128,9 +143,10 @@ class Executor:
             await self._loop(self._follow_tick, self.poll_s * 3, wakes=False)
         finally:
             self._sending = False
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for task in (sender, halts):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _loop(self, tick: Callable[[], Awaitable[None]], every_s: float,
                     wakes: bool) -> None:
@@ -166,11 +182,10 @@ class Executor:
             await self._guard(self.exchange.fetch_balance())  # is the venue there?
         if self.health.needs_recovery:
             await self._recover()
-        elif not self.health.down and await self.writer.run(lambda uow: uow.halt.halted) and (
-                await self._open_orders()):
-            # A halt from anywhere (another process, the CLI writing to the database) also
-            # means: cancel what is open at the venue. Cancels are idempotent across processes.
-            await self.cancel_all_open()
+        elif not self.health.down:
+            # The safety net under halt_signal: a halt from anywhere (another process, the
+            # CLI writing to the database on SQLite) is acted on within this beat.
+            await self.react_to_halt()
         if time.monotonic() - self._last_reconcile >= self.reconcile_s:
             await self._guard(self.reconcile())
 
@@ -224,6 +239,9 @@ class Executor:
             await self.record(order.id, venue_order)
         finally:
             self._inflight.discard(order.id)
+
+    async def _record_replies(self, replies: list[tuple[str, VenueOrder]]) -> None:
+        await self.writer.run(lambda uow: execution.record_replies(uow, replies))
 
     async def record(self, order_id: str, venue_order: VenueOrder) -> None:
         await self.writer.run(lambda uow: execution.record_venue_state(uow, order_id, venue_order))
@@ -315,33 +333,27 @@ class Executor:
     def reconcile_soon(self) -> None:
         self._last_reconcile = float("-inf")
 
-    async def cancel_all_open(self) -> int:
-        """Cancel every order the gateway has open at the venue; returns how many were
-        cancelled. Orders whose send is unresolved are resolved first; what cannot be
-        cancelled now (venue unreachable) is retried by later steps."""
-        cancelled, failures = 0, 0
+    async def cancel_all_open(self, book: HaltBook | None = None) -> int:
+        """Cancel every order the gateway has open at the venue (with `book`, those its
+        halts stop); returns how many were cancelled. Orders whose send is unresolved are
+        resolved first; what cannot be cancelled now is retried by later steps."""
+        if book is None:
+            open_ = await self._open_orders()
+        elif self._stopped_reader is not None:
+            open_ = await asyncio.to_thread(self._stopped_reader, book)
+        else:
+            open_ = [o for o in await self._open_orders()
+                     if book.blocking(o.symbol, o.producer) is not None]
+        if not open_:
+            self.health.cancel_pending = False
+            return 0
         # The usual grace: another live process's send may still be on its way.
-        await self.resolve_unknown(grace_s=self.unknown_grace_s)
-        for order in await self._open_orders():
-            if order.id in self._inflight or order.state is OrderState.SENDING:
-                failures += 1
-                continue
-            assert order.client_order_id is not None
-            try:
-                vo = await self._ask(self.exchange.cancel_order(order.symbol,
-                                                                order.client_order_id))
-            except OrderRefused:  # no longer open: adopt its final state instead
-                with contextlib.suppress(VenueError):
-                    await self.record(order.id, await self._ask(self.exchange.fetch_order(
-                        order.symbol, order.client_order_id)))
-                continue
-            except VenueError as exc:
-                log.warning("cannot cancel %s yet: %s", order.id, exc)
-                failures += 1
-                continue
-            await self.record(order.id, vo)
-            cancelled += 1
-        self.health.cancel_pending = failures > 0
+        if any(o.state is OrderState.SENDING for o in open_):
+            await self.resolve_unknown(grace_s=self.unknown_grace_s)
+        ready = [o for o in open_
+                 if o.id not in self._inflight and o.state is not OrderState.SENDING]
+        cancelled, failures = await self.canceller.cancel(ready)
+        self.health.cancel_pending = failures + len(open_) - len(ready) > 0
         return cancelled
 
     # -- venue health ----------------------------------------------------------------------
@@ -369,7 +381,9 @@ class Executor:
         if seconds is not None:
             error = self.health.last_error
             log.error("venue unreachable for %.0f s: halting and cancelling", seconds)
-            await self.writer.run(lambda uow: execution.venue_unreachable(uow, seconds, error))
+            threshold = self.health.down_after_s
+            await self.writer.run(
+                lambda uow: execution.venue_unreachable(uow, seconds, error, threshold))
         if self.health.reachable and self.health.cancel_pending:
             cancelled = await self.cancel_all_open()
             if not self.health.cancel_pending and self.health.down:

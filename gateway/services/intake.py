@@ -11,6 +11,7 @@ from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks import ALL_CHECKS
 from gateway.domain.checks.producer_scope import RATE_WINDOW_SECONDS, ProducerScope, scope_checks
 from gateway.domain.decision import CheckResult, Decision
+from gateway.domain.halts import Halt
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState, Proposal
 from gateway.domain.policy import evaluate
@@ -27,13 +28,14 @@ class IntakeResult:
     order: Order | None
     decision: Decision | None
     replayed: bool = False
-    halted_reason: str | None = None
+    halted: Halt | None = None
 
     def accepted(self) -> Order:
         """The queued (or replayed) order; raise the refusal the caller must see otherwise."""
         refusal: HaltedError | LimitRejected
         if self.order is None:
-            refusal = HaltedError(self.halted_reason)  # audited as proposal.refused_halted
+            # Audited as proposal.refused_halted.
+            refusal = HaltedError(None) if self.halted is None else HaltedError.of(self.halted)
         elif self.order.state is OrderState.REJECTED and self.decision is not None:
             # Audited with the rejected order (a replay: the first time).
             refusal = LimitRejected(self.decision, self.order, replayed=self.replayed)
@@ -116,11 +118,13 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
         # Authentication may have cached "active" for a moment; the transaction has the truth.
         raise Quarantined(f"producer {p.producer} is suspended: an operator must reinstate it "
                           f"(`gateway producers reinstate {p.producer}`)")
-    if uow.halt.halted:
+    stop = uow.halts.blocking(p.symbol, p.producer)
+    if stop is not None:
         # Returned, not raised: raising would roll back the audit record of the refusal too.
-        uow.audit.append(uow.now, "proposal.refused_halted", actor, reason=uow.halt.reason,
-                         payload=_proposal_payload(p))
-        return IntakeResult(None, None, halted_reason=uow.halt.reason or "halted")
+        uow.audit.append(uow.now, "proposal.refused_halted", actor, reason=stop.reason,
+                         payload={**_proposal_payload(p), "halt_scope": stop.scope.value,
+                                  "halt_target": stop.target or None})
+        return IntakeResult(None, None, halted=stop)
 
     rules = ALL_CHECKS
     if scope is not None:

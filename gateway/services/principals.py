@@ -9,6 +9,7 @@ Every change writes an audit record in the same transaction.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 HUMAN_ROLES = frozenset({Role.TRADER, Role.RISK, Role.ADMIN})
 STATUSES = ("active", "suspended", "revoked")
 
@@ -89,6 +91,11 @@ def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str,
 
     An operator's is a bearer token; a producer's is `key_id.secret` for signing requests.
     """
+    if not NAME_RE.fullmatch(name):
+        # Actors are written "kind:name" in the audit trail, and "system:..." names belong to
+        # the gateway itself (its flatten orders): a name must not be able to pose as one.
+        raise Conflict(f"name {name!r} is not allowed: use 1-64 letters, digits, '.', '_' or "
+                       "'-', starting with a letter or digit")
     exists = uow.conn.execute(select(principals.c.name).where(principals.c.name == name)).first()
     if exists is not None:
         raise Conflict(f"{name!r} is already registered; choose another name")

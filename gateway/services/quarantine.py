@@ -14,12 +14,16 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select, update
+
+from gateway.adapters.store.tables import principals as principals_table
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.quarantine_limits import QuarantineLimits
 
-from . import principals
+from . import halt, principals
 from .errors import Conflict
 
 AUTH_FAILURES = "auth_failures"
@@ -37,13 +41,42 @@ def threshold(rules: QuarantineLimits, kind: str) -> int:
 
 
 def suspend(uow: UnitOfWork, producer: str, trigger: str, evidence: dict[str, Any]) -> bool:
-    """Quarantine `producer` in this transaction; False if it was not active any more."""
+    """Quarantine `producer` in this transaction; False if it was not active any more.
+    A burst of quarantines across producers halts trading (limits.yaml `quarantine.halt_after`)."""
     try:
         principals.set_status(uow, producer, "suspended", "system:quarantine",
                               f"quarantined: {trigger}", {"trigger": trigger, **evidence},
                               event="producer.quarantined")
     except Conflict:
         return False
+    uow.conn.execute(update(principals_table).where(principals_table.c.name == producer)
+                     .values(quarantined_at=uow.now))
+    halt_on_burst(uow)
+    return True
+
+
+def halt_on_burst(uow: UnitOfWork) -> bool:
+    """Halt when `halt_after` different producers were quarantined within the window."""
+    if uow.limits_source is None or uow.halt.halted:
+        return False
+    rules = uow.limits()[0].quarantine
+    if rules.halt_after is None:
+        return False
+    since = uow.now - timedelta(seconds=rules.halt_window_seconds)
+    names = sorted(uow.conn.execute(select(principals_table.c.name).where(
+        principals_table.c.kind == "producer",
+        principals_table.c.quarantined_at >= since)).scalars())
+    if len(names) < rules.halt_after:
+        return False
+    figures = {"quarantined": len(names), "limit": rules.halt_after,
+               "window_seconds": rules.halt_window_seconds, "producers": names}
+    actor = "system:quarantine_burst"
+    halt.set_halt(uow, actor, f"quarantine burst: {len(names)} producers quarantined within "
+                  f"{rules.halt_window_seconds} s reached quarantine.halt_after "
+                  f"{rules.halt_after} ({', '.join(names)})",
+                  rule="quarantine.halt_after", figures=figures)
+    uow.audit.append(uow.now, "risk.breach", actor,
+                     payload={"rule": "quarantine.halt_after", **figures})
     return True
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, case, func, select
 from gateway.adapters.store import guards_repo, orders_repo, positions_repo
 from gateway.adapters.store.orders_repo import _utc
 from gateway.adapters.store.tables import audit_events, gateway_state, orders
-from gateway.adapters.store.uow import HaltState
+from gateway.adapters.store.uow import HaltState, read_scoped
+from gateway.domain.halts import Halt, HaltBook
 from gateway.domain.orders import SYSTEM_ORIGIN, VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position
 from gateway.domain.session import SessionBase
@@ -72,6 +73,12 @@ def sending_claimed_by(engine: Engine, instance: str) -> list[str]:
             orders.c.claimed_by == instance)).scalars())
 
 
+def stopped_venue_orders(engine: Engine, book: HaltBook) -> list[Order]:
+    """Orders at (or on their way to) the venue that a halt in `book` stops."""
+    with _read(engine) as conn:
+        return orders_repo.stopped(conn, VENUE_STATES, book)
+
+
 def positions(engine: Engine) -> dict[str, Position]:
     with _read(engine) as conn:
         return positions_repo.load_positions(conn)
@@ -80,7 +87,31 @@ def positions(engine: Engine) -> dict[str, Position]:
 def halt_state(engine: Engine) -> HaltState:
     with _read(engine) as conn:
         row = conn.execute(select(gateway_state).where(gateway_state.c.id == 1)).one()
-        return HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since))
+        return HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since),
+                         row.halt_rule)
+
+
+def halts(engine: Engine) -> tuple[HaltState, tuple[Halt, ...]]:
+    """The global halt and the scoped ones, read together."""
+    with _read(engine) as conn, conn.begin():
+        row = conn.execute(select(gateway_state).where(gateway_state.c.id == 1)).one()
+        state = HaltState(bool(row.halted), row.halt_reason, row.halt_actor,
+                          _utc(row.halt_since), row.halt_rule)
+        return state, read_scoped(conn)
+
+
+def open_at_venue(engine: Engine, producer: str | None = None) -> dict[str, dict[str, int]]:
+    """symbol -> state -> count of the orders at (or on their way to) the venue."""
+    stmt = (select(orders.c.symbol, orders.c.state, func.count())
+            .where(orders.c.state.in_([s.value for s in VENUE_STATES]))
+            .group_by(orders.c.symbol, orders.c.state))
+    if producer is not None:
+        stmt = stmt.where(orders.c.producer == producer)
+    out: dict[str, dict[str, int]] = {}
+    with _read(engine) as conn:
+        for symbol, state, n in conn.execute(stmt):
+            out.setdefault(symbol, {})[state] = int(n)
+    return out
 
 
 def session_base(engine: Engine) -> SessionBase | None:

@@ -49,17 +49,21 @@ def tick(uow: UnitOfWork) -> dict[str, Any] | None:
     figures = {"session_pnl": pnl, "drawdown": drawdown, "session_start": start}
     if not uow.halt.halted:
         if limits.daily_loss_limit is not None and -pnl >= limits.daily_loss_limit:
+            facts = {**figures, "limit": limits.daily_loss_limit}
             halt.set_halt(uow, "system:daily_loss_limit",
-                          f"daily loss {-pnl:f} reached the limit {limits.daily_loss_limit:f} "
-                          f"{limits.quote_currency}")
+                          f"daily loss {-pnl:f} reached the limit daily_loss_limit "
+                          f"{limits.daily_loss_limit:f} {limits.quote_currency}",
+                          rule="daily_loss_limit", figures=facts)
             uow.audit.append(uow.now, "risk.breach", "system:daily_loss_limit",
-                             payload={**figures, "limit": limits.daily_loss_limit})
+                             payload={"rule": "daily_loss_limit", **facts})
         elif limits.max_drawdown is not None and drawdown >= limits.max_drawdown:
+            facts = {**figures, "limit": limits.max_drawdown}
             halt.set_halt(uow, "system:max_drawdown",
                           f"drawdown {drawdown:f} from the session peak reached the limit "
-                          f"{limits.max_drawdown:f} {limits.quote_currency}")
+                          f"max_drawdown {limits.max_drawdown:f} {limits.quote_currency}",
+                          rule="max_drawdown", figures=facts)
             uow.audit.append(uow.now, "risk.breach", "system:max_drawdown",
-                             payload={**figures, "limit": limits.max_drawdown})
+                             payload={"rule": "max_drawdown", **facts})
     return figures
 
 

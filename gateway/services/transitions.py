@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.adapters.store import orders_repo
@@ -50,6 +51,38 @@ def transition(
     ) is not None:
         uow.invalidate()
     return after
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One order's move in `transition_many`: only its state, reason and venue id change."""
+
+    order: Order
+    target: OrderState
+    reason: str | None = None
+    payload: dict[str, Any] | None = None
+    venue_order_id: str | None = None
+
+
+def transition_many(uow: UnitOfWork, moves: Sequence[Move], actor: str) -> list[Order]:
+    """`transition` for many orders at once, in one UPDATE statement, each with its own audit
+    record as `transition` writes it (a halt withdraws or cancels hundreds at a time)."""
+    afters = []
+    for m in moves:
+        check_transition(m.order.id, m.order.state, m.target)
+        after = m.order.evolve(
+            state=m.target, version=m.order.version + 1, updated_at=uow.now,
+            reason=m.reason if m.reason is not None else m.order.reason,
+            venue_order_id=m.venue_order_id or m.order.venue_order_id)
+        uow.audit.append(uow.now, f"order.{m.target.value}", actor, order_id=m.order.id,
+                         reason=m.reason, payload={"from": m.order.state.value,
+                                                   "version": after.version,
+                                                   **(m.payload or {})})
+        afters.append(after)
+    orders_repo.move_many(uow.conn, [m.order for m in moves], afters)
+    if afters:
+        uow.invalidate()
+    return afters
 
 
 def as_proposal(order: Order) -> Proposal:

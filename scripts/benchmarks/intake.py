@@ -68,7 +68,8 @@ def probe(base: str, credential: str) -> None:
 REQUESTS_PER_SECOND_CEILING = 6000
 
 
-def signed_pool(credential: str, tag: str, seconds: float, path: Path) -> Path:
+def signed_pool(credential: str, tag: str, seconds: float, path: Path,
+                price: str = "95000") -> Path:
     """Unique signed requests for one wrk run, signed now (timestamps stay within 30 s)."""
     count = int(REQUESTS_PER_SECOND_CEILING * seconds) + 1000
     now = time.time()
@@ -76,7 +77,7 @@ def signed_pool(credential: str, tag: str, seconds: float, path: Path) -> Path:
         for n in range(count):
             body = json.dumps({
                 "symbol": "BTC/USDT", "side": "buy", "type": "limit",
-                "quantity": f"0.{10 + n % 9990:04d}", "limit_price": "95000",
+                "quantity": f"0.{10 + n % 9990:04d}", "limit_price": price,
                 "idempotency_key": f"k-{tag}-{n}"}, separators=(",", ":")).encode()
             h = signing.sign(credential, "POST", PATH, body, now=now)
             out.write(f"{h['X-GW-Key']}\t{h['X-GW-Timestamp']}\t{h['X-GW-Nonce']}\t"

@@ -66,9 +66,10 @@ def local_venue(ctx: Context, workdir: Path) -> Iterator[str]:
         yield url
 
 
-def add_operator(ctx: Context, env: dict[str, str]) -> str:
-    argv = [str(ctx.venv_bin / "gateway"), "--json", "operators", "add", "bench-trader",
-            "--role", "trader"]
+def add_operator(ctx: Context, env: dict[str, str], name: str = "bench-trader",
+                 role: str = "trader") -> str:
+    argv = [str(ctx.venv_bin / "gateway"), "--json", "operators", "add", name,
+            "--role", role]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     token = gateway_server.find_token(json.loads(done.stdout or "null"))
     if done.returncode != 0 or token is None:

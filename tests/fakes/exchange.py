@@ -34,6 +34,7 @@ class FakeExchange:
         self.fill_on_create = fill_on_create
         self.orders: dict[str, VenueOrder] = {}
         self.creates: list[VenueOrderRequest] = []
+        self.cancel_alls: list[str] = []
         self.fail_next_create: Exception | None = None
         self.record_then_fail: bool = False
         # What the account holds: moved by every fill (no fees here), as a venue would.
@@ -93,6 +94,11 @@ class FakeExchange:
         o = await self.fetch_order(symbol, client_order_id)
         self.orders[client_order_id] = replace(o, status=VenueOrderStatus.CANCELED)
         return self.orders[client_order_id]
+
+    async def cancel_all_orders(self, symbol: str) -> list[VenueOrder]:
+        self.cancel_alls.append(symbol)
+        return [await self.cancel_order(symbol, o.client_order_id)
+                for o in await self.fetch_open_orders() if o.symbol == symbol]
 
     async def fetch_open_orders(self) -> list[VenueOrder]:
         return [o for o in self.orders.values() if o.status is VenueOrderStatus.OPEN]

@@ -61,6 +61,7 @@ class FakeGatewayHttp:
         self.orders: dict[str, OrderOut] = {}
         self.halt = HaltOut(halted=False, reason=None, actor=None, since=None)
         self.mismatches: list[MismatchOut] = []
+        self.scoped_halts: list[HaltOut] = []  # halts of one symbol or producer
         self.events: list[AuditEventOut] = []
         self.requests: list[Recorded] = []
         self.stream_mode: StreamMode = "live"
@@ -161,6 +162,12 @@ class FakeGatewayHttp:
         for queue in self._subscribers:
             queue.put_nowait(event)
         return event
+
+    def halt_symbol(self, symbol: str, actor: str, reason: str) -> None:
+        since = datetime(2026, 11, 3, 14, 2, 11, tzinfo=UTC)
+        self.scoped_halts.append(HaltOut(halted=True, reason=reason, actor=actor, since=since,
+                                         scope="symbol", target=symbol))
+        self.publish("halt.set", actor=actor, reason=reason)
 
     def set_halt(self, halted: bool, actor: str, reason: str) -> HaltOut:
         since = datetime(2026, 11, 3, 14, 2, 11, tzinfo=UTC) if halted else None
@@ -295,6 +302,7 @@ class FakeGatewayHttp:
             counts[order.state] = counts.get(order.state, 0) + 1
         return StatusOut(
             halt=self.halt,
+            halts=self.scoped_halts,
             orders_by_state=counts,
             limits_version="v1",
             venue="paper",

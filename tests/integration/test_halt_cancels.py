@@ -51,6 +51,10 @@ def test_a_halt_written_to_the_database_is_honoured_and_cancels(database_url: st
         done = wait_for_state(desk.client, desk.trader, str(order["id"]), {"cancelled"})
         assert done["state"] == "cancelled"
         assert venue.orders[str(order["client_order_id"])].status is VenueOrderStatus.CANCELED
+        # The pending order is withdrawn, not frozen: nothing decided before the halt waits
+        # to be sent after it.
+        withdrawn = wait_for_state(desk.client, desk.trader, str(pending["id"]), {"cancelled"})
+        assert withdrawn["reason"] == "withdrawn: trading is halted: api hung"
         r = desk.client.post(f"/v1/orders/{pending['id']}/approve", json={},
                              headers=desk.trader)
         assert r.status_code == 503

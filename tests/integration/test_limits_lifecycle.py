@@ -119,7 +119,8 @@ def test_reaching_the_daily_loss_limit_halts_trading_automatically(database_url:
 
         assert figures["session_pnl"] == Decimal("-600")
         halt = desk.client.get("/v1/status", headers=desk.trader).json()["halt"]
-        assert (halt["halted"], halt["actor"]) == (True, "system:daily_loss_limit")
+        assert (halt["halted"], halt["actor"], halt["rule"]) == (
+            True, "system:daily_loss_limit", "daily_loss_limit")
         assert "600" in halt["reason"] and "500" in halt["reason"]
         r = desk.client.post("/v1/orders", json=proposal(quantity="0.01"), headers=desk.bot)
         assert r.status_code == 503

@@ -116,6 +116,18 @@ def test_a_halt_raises_halted_with_its_reason(served: Served, bot: GatewayClient
     with pytest.raises(Halted) as caught:
         bot.propose("BTC/USDT", "buy", "0.01", limit_price="40000")
     assert caught.value.reason == "venue outage"
+    assert (caught.value.scope, caught.value.target) == ("global", None)
+
+
+def test_a_symbol_halt_raises_halted_naming_the_symbol(served: Served,
+                                                       bot: GatewayClient) -> None:
+    risk = add(served.gw, "risk1", "risk", "rita")
+    httpx.post(f"{served.url}/v1/halt", json={"reason": "feed", "symbol": "BTC/USDT"},
+               headers=auth(risk))
+    with pytest.raises(Halted) as caught:
+        bot.propose("BTC/USDT", "buy", "0.01", limit_price="40000")
+    assert (caught.value.scope, caught.value.target, caught.value.reason) == (
+        "symbol", "BTC/USDT", "feed")
 
 
 def test_schema_errors_name_the_field(bot: GatewayClient) -> None:

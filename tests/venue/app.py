@@ -10,6 +10,8 @@ import asyncio
 import hashlib
 import hmac
 import json
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -39,12 +41,14 @@ class VenueApp:
         public = {("GET", "/api/v3/exchangeInfo"): self.exchange_info,
                   ("GET", "/api/v3/ticker/24hr"): self.ticker,
                   ("GET", "/api/v3/ping"): lambda p: {}}
-        signed = {("GET", "/api/v3/account"): self.account,
-                  ("POST", "/api/v3/order"): self.create,
-                  ("GET", "/api/v3/order"): self.fetch,
-                  ("DELETE", "/api/v3/order"): self.cancel,
-                  ("GET", "/api/v3/openOrders"): self.open_orders,
-                  ("GET", "/api/v3/myTrades"): self.my_trades}
+        signed: dict[tuple[str, str], Handler] = {
+            ("GET", "/api/v3/account"): self.account,
+            ("POST", "/api/v3/order"): self.create,
+            ("GET", "/api/v3/order"): self.fetch,
+            ("DELETE", "/api/v3/order"): self.cancel,
+            ("DELETE", "/api/v3/openOrders"): self.cancel_all,
+            ("GET", "/api/v3/openOrders"): self.open_orders,
+            ("GET", "/api/v3/myTrades"): self.my_trades}
         for (method, path), fn in public.items():
             self.app.router.add_route(method, path, self._wrap(method, path, fn, False))
         for (method, path), fn in signed.items():
@@ -169,6 +173,35 @@ class VenueApp:
         order = self.book.cancel(order)
         with self.book.lock:
             return {**order.wire(), "origClientOrderId": order.client_id}
+
+    def cancel_all(self, p: dict[str, str]) -> list[dict[str, Any]]:
+        """Binance's DELETE /api/v3/openOrders: every open order on one symbol. Like Binance,
+        each entry's clientOrderId is a fresh id for the cancel itself and the order's own is
+        origClientOrderId; with nothing open the answer is -2011."""
+        symbol = p.get("symbol", "")
+        if not symbol:
+            raise VenueReject(400, -1102, "Mandatory parameter 'symbol' was not sent, was "
+                              "empty/null, or malformed.")
+        if symbol not in SYMBOLS:
+            raise VenueReject(400, -1121, "Invalid symbol.")
+        with self.book.lock:
+            victims = self.book.open_orders(symbol)
+            if not victims:
+                raise VenueReject(400, -2011, "Unknown order sent.")
+            out = []
+            for order in victims:
+                self.book.cancel(order)
+                wire = order.wire()
+                out.append({
+                    "symbol": symbol, "origClientOrderId": order.client_id,
+                    "orderId": order.order_id, "orderListId": -1,
+                    "clientOrderId": secrets.token_urlsafe(16)[:22],
+                    "transactTime": int(time.time() * 1000), "price": wire["price"],
+                    "origQty": wire["origQty"], "executedQty": wire["executedQty"],
+                    "cummulativeQuoteQty": wire["cummulativeQuoteQty"], "status": "CANCELED",
+                    "timeInForce": "GTC", "type": order.type, "side": order.side,
+                    "selfTradePreventionMode": "NONE"})
+            return out
 
     def open_orders(self, p: dict[str, str]) -> list[dict[str, Any]]:
         with self.book.lock:

@@ -150,7 +150,7 @@ class DeskScreen(DeskActions):
         self._status = status = message.status
         self.state.clock_offset = status.server_time - self.state.clock()
         self.state.halt = status.halt
-        self.halt_banner.show(status.halt)
+        self.halt_banner.show(status.halt, status.halts)
         self.query_one(VenueBanner).show(status.venue_mismatches)
         self._render_status_line()
 
@@ -179,8 +179,9 @@ class DeskScreen(DeskActions):
 
     @on(HaltChanged)
     def _halt_changed(self, message: HaltChanged) -> None:
-        self.state.halt = message.halt
-        self.halt_banner.show(message.halt)
+        if message.halt.scope == "global":
+            self.state.halt = message.halt
+            self.halt_banner.show(message.halt, self._status.halts if self._status else ())
         verb = "HALTED" if message.halt.halted else "resumed"
         self._say(f"Trading {verb}; confirmed by the gateway.", title="Halt")
         self.load_status()

@@ -3,21 +3,26 @@ lost event stream."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.widgets import Static
 
 from gateway.api.schemas import HaltOut, MismatchOut
-from tui.format import halt_line
+from tui.format import halt_line, scoped_halt_line
 
 
 class HaltBanner(Static):
     """Hidden unless halted; when shown it is red, bold and above everything else."""
 
-    def show(self, halt: HaltOut | None) -> None:
-        halted = halt is not None and halt.halted
-        self.display = halted
-        if halt is not None and halted:
-            self.update(Text(halt_line(halt)))  # Text: a reason is never markup
+    def show(self, halt: HaltOut | None, scoped: Sequence[HaltOut] = ()) -> None:
+        """The global halt, and beneath it any halt of a single symbol or producer."""
+        lines = [halt_line(halt)] if halt is not None and halt.halted else []
+        if extra := scoped_halt_line(scoped):
+            lines.append(extra)
+        self.display = bool(lines)
+        if lines:
+            self.update(Text("\n".join(lines)))  # Text: a reason is never markup
 
 
 class FeedBanner(Static):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from gateway.adapters.ccxt import convert
 from gateway.adapters.ccxt.config import CcxtConfig, redact_logs
 from gateway.adapters.ccxt.errors import retry_after, translate
+from gateway.adapters.ccxt.offloop import LoopThread
 from gateway.domain.orders import OrderType, Side
 from gateway.ports.exchange import (
     Market,
@@ -63,6 +64,10 @@ class CcxtExchange:
         self._client: Any = None
         self._markets: dict[str, Market] = {}
         self._fees: dict[tuple[str, Decimal], Decimal] = {}  # (venue id, filled) -> fee
+        # Listing open orders (hundreds of them to parse) runs on a loop of its own with a
+        # client of its own: see offloop.py.
+        self._reads: LoopThread | None = None
+        self._read_client: Any = None
 
     def __repr__(self) -> str:
         return f"CcxtExchange({self._config.exchange_id!r}, sandbox={self._config.sandbox})"
@@ -159,9 +164,35 @@ class CcxtExchange:
                                f"{current.status.value}") from exc
         return await self.fetch_order(symbol, client_order_id)  # with fills and fees
 
+    async def cancel_all_orders(self, symbol: str) -> list[VenueOrder]:
+        if not self.client.has.get("cancelAllOrders"):
+            # One by one where the venue has no bulk cancel.
+            listed = [o for o in await self.fetch_open_orders() if o.symbol == symbol]
+            return [await self.cancel_order(symbol, o.client_order_id) for o in listed]
+        try:
+            raw = await self._call(lambda: self.client.cancel_all_orders(symbol))
+        except OrderNotFound:
+            return []  # Binance answers -2011 when nothing was open on the symbol
+        out = []
+        for o in raw:
+            # A cancel reply's clientOrderId is the cancel request's own id on Binance; the
+            # order's is origClientOrderId.
+            info = o.get("info") or {}
+            cid = str(info.get("origClientOrderId") or o.get("clientOrderId") or "")
+            out.append(await self._complete({**o, "symbol": o.get("symbol") or symbol}, cid))
+        return out
+
     async def fetch_open_orders(self) -> list[VenueOrder]:
-        raw = await self._call(lambda: self.client.fetch_open_orders())
-        return [await self._complete(o, o.get("clientOrderId") or "") for o in raw]
+        if self._reads is None:
+            self._reads = LoopThread("ccxt-reads")
+        return await self._reads.run(self._list_open())
+
+    async def _list_open(self) -> list[VenueOrder]:
+        if self._read_client is None:
+            self._read_client = self._build()
+        client = self._read_client
+        raw = await self._call(lambda: client.fetch_open_orders())
+        return [await self._complete(o, o.get("clientOrderId") or "", client) for o in raw]
 
     async def fetch_balance(self) -> dict[str, Decimal]:
         raw = await self._call(lambda: self.client.fetch_balance())
@@ -174,10 +205,16 @@ class CcxtExchange:
         return {c: d for c, v in total.items() if (d := convert.dec(v)) is not None}
 
     async def close(self) -> None:
+        if self._reads is not None:
+            if self._read_client is not None:
+                await self._reads.run(self._read_client.close())
+            self._reads.stop()
+            self._reads = None
         if self._client is not None:
             await self._client.close()
 
-    async def _complete(self, o: dict[str, Any], client_order_id: str) -> VenueOrder:
+    async def _complete(self, o: dict[str, Any], client_order_id: str,
+                        client: Any = None) -> VenueOrder:
         """The order with its cumulative fee; order replies often omit fees, trades don't."""
         symbol = o.get("symbol") or ""
         quote = self._quote(symbol)
@@ -185,10 +222,11 @@ class CcxtExchange:
         if vo.filled == 0 or vo.fee > 0 or convert.order_fee(o, quote, vo.average) is not None:
             return vo
         key = (vo.venue_order_id, vo.filled)
-        if key not in self._fees and self.client.has.get("fetchOrderTrades"):
+        client = client or self.client  # the one bound to the running loop
+        if key not in self._fees and client.has.get("fetchOrderTrades"):
             if len(self._fees) > 10_000:
                 self._fees.clear()  # a cache, not a record: refilled on demand
-            trades = await self._call(lambda: self.client.fetch_order_trades(
+            trades = await self._call(lambda: client.fetch_order_trades(
                 vo.venue_order_id, symbol))
             fees = [f for t in trades for f in (t.get("fees") or [t.get("fee") or {}])]
             self._fees[key] = convert.trades_fee(fees, quote, vo.average, symbol)

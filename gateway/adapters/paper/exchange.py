@@ -135,6 +135,14 @@ class PaperExchange:
         """Raise OrderRefused when the order is no longer open (filled or cancelled)."""
         return await self._answer(lambda: self._cancel(symbol, client_order_id))
 
+    async def cancel_all_orders(self, symbol: str) -> list[VenueOrder]:
+        def cancel_all() -> list[VenueOrder]:
+            mine = sorted((o for o in self._open.values() if o.symbol == symbol),
+                          key=lambda o: o.seq)
+            return [self._cancel(symbol, o.client_order_id) for o in mine]
+
+        return await self._answer(cancel_all)
+
     async def fetch_open_orders(self) -> list[VenueOrder]:
         return await self._answer(
             lambda: [o.view() for o in sorted(self._open.values(), key=lambda o: o.seq)]

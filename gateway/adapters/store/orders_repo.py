@@ -8,9 +8,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    false,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from gateway.domain.decision import CheckResult
+from gateway.domain.halts import FLATTEN_PRODUCER, HaltBook
 from gateway.domain.orders import RESERVING_STATES, Order, OrderState, OrderType, Side
 from gateway.domain.risk import Reservation
 
@@ -127,6 +140,14 @@ def get_order(conn: Connection, order_id: str, for_update: bool = False) -> Orde
     return None if row is None else order_from_row(row)
 
 
+def get_many(conn: Connection, order_ids: Sequence[str]) -> list[Order]:
+    """The orders with these ids, locked for update, in one query."""
+    if not order_ids:
+        return []
+    stmt = select(orders).where(orders.c.id.in_(list(order_ids))).with_for_update()
+    return [order_from_row(r) for r in conn.execute(stmt)]
+
+
 # Built once with bind parameters: SQLAlchemy then reuses the compiled statement, which is
 # most of the cost of a probe on the intake path.
 _BY_KEY = select(orders.c.id).where(orders.c.producer == bindparam("producer"),
@@ -158,6 +179,59 @@ def orders_in_states(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [order_from_row(r) for r in conn.execute(stmt)]
+
+
+def halted(book: HaltBook) -> ColumnElement[bool]:
+    """SQL for "a halt in `book` stops this order" (HaltBook.blocking, for a query)."""
+    if not book:
+        return false()
+    not_flatten = orders.c.producer != FLATTEN_PRODUCER
+    if book.global_halt is not None:
+        return not_flatten
+    return and_(not_flatten, or_(orders.c.symbol.in_(book.halted_symbols()),
+                                 orders.c.producer.in_(book.halted_producers())))
+
+
+def claimable(conn: Connection, limit: int, book: HaltBook) -> list[Order]:
+    """Approved orders, oldest first, leaving out those a halt holds back (in SQL, so held
+    orders never crowd out sendable ones). Under a global halt only flatten orders remain."""
+    stmt = select(orders).where(orders.c.state == OrderState.APPROVED.value)
+    if book:
+        stmt = stmt.where(not_(halted(book)))
+    stmt = stmt.order_by(orders.c.created_at, orders.c.id).limit(limit)
+    return [order_from_row(r) for r in conn.execute(stmt)]
+
+
+def stopped(conn: Connection, states: Iterable[OrderState], book: HaltBook,
+            limit: int | None = None) -> list[Order]:
+    """Orders in `states` that a halt in `book` stops, oldest id first."""
+    stmt = (select(orders).where(orders.c.state.in_([s.value for s in states]), halted(book))
+            .order_by(orders.c.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [order_from_row(r) for r in conn.execute(stmt)]
+
+
+# One statement for many orders moving state (withdrawn by a halt, cancelled at the venue).
+_MOVE = (update(orders)
+         .where(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version"))
+         .values(state=bindparam("state"), version=bindparam("version"),
+                 updated_at=bindparam("updated_at"), reason=bindparam("reason"),
+                 venue_order_id=bindparam("venue_order_id")))
+
+
+def move_many(conn: Connection, befores: Sequence[Order], afters: Sequence[Order]) -> None:
+    """Write each `after` (state, version, time, reason, venue id) if its row is still at
+    `before.version`; a stale write is a bug: raise."""
+    if not afters:
+        return
+    result = conn.execute(_MOVE, [
+        {"b_id": b.id, "b_version": b.version, "state": a.state.value, "version": a.version,
+         "updated_at": a.updated_at, "reason": a.reason, "venue_order_id": a.venue_order_id}
+        for b, a in zip(befores, afters, strict=True)])
+    if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(afters):
+        raise RuntimeError(f"{len(afters) - result.rowcount} of {len(afters)} orders changed "
+                           "under the writer")
 
 
 def reservations(conn: Connection) -> list[Reservation]:

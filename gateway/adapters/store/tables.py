@@ -156,6 +156,8 @@ principals = Table(
     Column("expires_at", UtcDateTime),  # the credential stops working then (None: never)
     Column("key_issued_at", UtcDateTime),  # when the current credential was issued
     Column("scope_version", Integer, nullable=False, server_default="1"),
+    # When it was last suspended automatically: a burst of these halts trading.
+    Column("quarantined_at", UtcDateTime),
 )
 
 # Symbols switched to reduce-only because a position reached its stop level; an operator
@@ -190,12 +192,26 @@ gateway_state = Table(
     Column("halt_reason", Text),
     Column("halt_actor", String(96)),
     Column("halt_since", UtcDateTime),
+    Column("halt_rule", String(64)),  # the automatic rule that halted; NULL for a human
     Column("limits_version", String(32)),  # the limits in force (a row of limits_versions)
     # The daily-loss session: where it started and the figures it is measured from.
     Column("session_start", UtcDateTime),
     Column("session_realized_base", Money),
     Column("session_unrealized_base", Money),
     Column("session_equity_peak", Money),
+)
+
+# Halts narrower than the global one (in gateway_state): one row per halted symbol or
+# producer. Read under the lock in every write transaction, like the global halt.
+halts = Table(
+    "halts",
+    metadata,
+    Column("scope", String(16), primary_key=True),  # symbol | producer
+    Column("target", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(96), nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("rule", String(64)),
 )
 
 # Every limits file ever put in force: the active one is gateway_state.limits_version, read

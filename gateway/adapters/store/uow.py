@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from gateway.domain.halts import Halt, HaltBook, HaltScope
 from gateway.domain.limits import Limits
 from gateway.domain.markets import MarketData
 from gateway.domain.orders import Order, Proposal
@@ -21,7 +22,7 @@ from gateway.domain.session import SessionBase, session_figures, totals
 from . import guards_repo, orders_repo, positions_repo
 from .activity import ActivityLog
 from .audit import AuditAppender
-from .tables import gateway_state, orders, principals
+from .tables import gateway_state, halts, orders, principals
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -30,10 +31,20 @@ def _utc(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class HaltState:
+    """The global halt as stored in the state row."""
+
     halted: bool
     reason: str | None = None
     actor: str | None = None
     since: datetime | None = None
+    rule: str | None = None
+
+    def as_halt(self) -> Halt | None:
+        if not self.halted:
+            return None
+        return Halt(HaltScope.GLOBAL, "", self.reason or "no reason given",
+                    self.actor or "unknown", self.since or datetime.min.replace(tzinfo=UTC),
+                    self.rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,21 @@ class GatewayState:
     halt: HaltState
     limits_version: str | None
     session: SessionBase | None
+    scoped: tuple[Halt, ...] = ()  # halts of one symbol or one producer
+
+    @property
+    def halts(self) -> HaltBook:
+        found = self.halt.as_halt()
+        return HaltBook.of([*([found] if found else []), *self.scoped])
+
+
+def halt_from_row(row: Any) -> Halt:
+    return Halt(HaltScope(row.scope), row.target, row.reason, row.actor,
+                _utc(row.since), row.rule)  # type: ignore[arg-type]
+
+
+def read_scoped(conn: Connection) -> tuple[Halt, ...]:
+    return tuple(halt_from_row(r) for r in conn.execute(select(halts)))
 
 
 def lock_state(conn: Connection) -> GatewayState:
@@ -50,12 +76,14 @@ def lock_state(conn: Connection) -> GatewayState:
     ).first()
     if row is None:
         raise RuntimeError("gateway_state row missing: run `gateway db upgrade`")
-    halt = HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since))
+    halt = HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since),
+                     row.halt_rule)
     session = None
     if row.session_start is not None:
         session = SessionBase(_utc(row.session_start), row.session_realized_base,  # type: ignore[arg-type]
                               row.session_unrealized_base, row.session_equity_peak)
-    return GatewayState(halt, row.limits_version, session)
+    # Scoped halts change only under the state row's lock, so this read is consistent.
+    return GatewayState(halt, row.limits_version, session, read_scoped(conn))
 
 
 @dataclass
@@ -101,6 +129,8 @@ class UnitOfWork:
     # batch's nonces the database already holds (probed in one query before the jobs run).
     new_nonces: list[dict[str, Any]] = field(default_factory=list)
     known_nonces: set[tuple[str, str]] = field(default_factory=set)
+    # What this batch changed that other parts must hear of after the commit ("halt").
+    signals: set[str] = field(default_factory=set)
 
     def claim_nonce(self, key_id: str, nonce: str, expires_at: datetime) -> bool:
         """Record a request nonce; False if it was seen before (a replayed request)."""
@@ -135,6 +165,11 @@ class UnitOfWork:
     @halt.setter
     def halt(self, value: HaltState) -> None:
         self.state = replace(self.state, halt=value)
+
+    @property
+    def halts(self) -> HaltBook:
+        """Every halt in force in this transaction: the global one and the scoped ones."""
+        return self.state.halts
 
     @property
     def prices(self) -> Mapping[str, Decimal]:
@@ -239,7 +274,22 @@ class UnitOfWork:
         self.conn.execute(
             update(gateway_state).where(gateway_state.c.id == 1).values(
                 halted=halt.halted, halt_reason=halt.reason, halt_actor=halt.actor,
-                halt_since=halt.since,
+                halt_since=halt.since, halt_rule=halt.rule,
             )
         )
         self.halt = halt
+        self.signals.add("halt")
+
+    def put_scoped_halt(self, halt: Halt) -> None:
+        self.conn.execute(insert(halts).values(
+            scope=halt.scope.value, target=halt.target, reason=halt.reason, actor=halt.actor,
+            since=halt.since, rule=halt.rule))
+        self.state = replace(self.state, scoped=(*self.state.scoped, halt))
+        self.signals.add("halt")
+
+    def drop_scoped_halt(self, halt: Halt) -> None:
+        self.conn.execute(delete(halts).where(halts.c.scope == halt.scope.value,
+                                              halts.c.target == halt.target))
+        self.state = replace(self.state, scoped=tuple(
+            h for h in self.state.scoped if (h.scope, h.target) != (halt.scope, halt.target)))
+        self.signals.add("halt")

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from gateway.ports.clock import Clock
 
 from . import nonces_repo, orders_repo
 from .audit import AuditAppender, read_head
+from .notify import announce
 from .uow import BatchCache, UnitOfWork, lock_state
 
 T = TypeVar("T")
@@ -55,6 +57,9 @@ class _Item:
     future: Future[Any] = field(default_factory=Future)
 
 
+_NUDGE = _Item(lambda uow: None)  # in the queue only to wake the writer for urgent jobs
+
+
 def _as_market(market: MarketData | Mapping[str, Decimal] | None) -> MarketData:
     if market is None:
         return MarketData()
@@ -72,12 +77,15 @@ def execute_batch(
     limits: LimitsSource | None = None,
     hooks: Sequence[BatchHook] = (),
     committed: list[dict[str, Any]] | None = None,
+    signals: set[str] | None = None,
 ) -> list[tuple[Any, BaseException | None]]:
     """Run jobs in one locked transaction; return (result, error) for each, after commit.
 
     `hooks` see the batch's audit rows just before they are written, in the same
     transaction (the webhook outbox is filled this way); `committed` receives those rows
-    once the commit is durable."""
+    once the commit is durable. `signals` receives what the batch changed that others must
+    hear of ("halt"); on PostgreSQL the same is notified to every process in the
+    transaction (notify.py)."""
     cache = cache if cache is not None else BatchCache()
     outcomes: list[tuple[Any, BaseException | None]] = []
     with engine.connect() as conn, conn.begin():
@@ -99,9 +107,12 @@ def execute_batch(
         for hook in hooks:
             hook(conn, rows)
         uow.audit.flush(conn)
+        announce(conn, uow.audit.head.seq != head.seq, uow.signals)
         cache.head_seq = uow.audit.head.seq
     if committed is not None:
         committed.extend(rows)
+    if signals is not None:
+        signals.update(uow.signals)
     return outcomes
 
 
@@ -145,10 +156,13 @@ class Writer:
         self._limits = limits
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        # Urgent jobs (a halt) skip the queue and commit in a batch of their own.
+        self._urgent: deque[_Item] = deque()
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = []
         self._record_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
         self.hooks: list[BatchHook] = []
+        self._halt_listeners: list[Callable[[], None]] = []
         self._cache = BatchCache()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
@@ -160,6 +174,10 @@ class Writer:
         and decision logs are derived from them, never from an extra query."""
         self._record_listeners.append(callback)
 
+    def on_halt(self, callback: Callable[[], None]) -> None:
+        """Called (from the writer thread) after a committed batch that changed a halt."""
+        self._halt_listeners.append(callback)
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="gateway-writer", daemon=True)
         self._thread.start()
@@ -170,25 +188,34 @@ class Writer:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def submit(self, fn: Job) -> Future[Any]:
+    def submit(self, fn: Job, urgent: bool = False) -> Future[Any]:
+        """Queue a job. An `urgent` one runs before everything queued, in a batch of its
+        own, so it commits as soon as the batch already running has."""
         if self._thread is None:
             raise StoreUnavailable("the writer is not running")
         item = _Item(fn)
-        self._queue.put(item)
+        if urgent:
+            self._urgent.append(item)
+            self._queue.put(_NUDGE)  # wakes an idle writer
+        else:
+            self._queue.put(item)
         return item.future
 
-    async def run(self, fn: Callable[[UnitOfWork], T]) -> T:
-        result: T = await asyncio.wrap_future(self.submit(fn))
+    async def run(self, fn: Callable[[UnitOfWork], T], urgent: bool = False) -> T:
+        result: T = await asyncio.wrap_future(self.submit(fn, urgent))
         return result
 
     def _loop(self) -> None:
         while True:
             first = self._queue.get()
+            self._run_urgent()
             if first is None:
                 return
+            if first is _NUDGE:
+                continue
             batch = [first]
             stop = False
-            while len(batch) < self._max_batch:
+            while len(batch) < self._max_batch and not self._urgent:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -196,10 +223,19 @@ class Writer:
                 if item is None:
                     stop = True
                     break
-                batch.append(item)
+                if item is not _NUDGE:
+                    batch.append(item)
             self._run(batch)
+            self._run_urgent()
             if stop:
                 return
+
+    def _run_urgent(self) -> None:
+        batch = []
+        while self._urgent:
+            batch.append(self._urgent.popleft())
+        if batch:
+            self._run(batch)
 
     def _run(self, batch: list[_Item]) -> None:
         # A caller that gave up before its job started (cancelled) is skipped; once running,
@@ -208,10 +244,11 @@ class Writer:
         if not batch:
             return
         rows: list[dict[str, Any]] = []
+        signals: set[str] = set()
         try:
             outcomes = execute_batch(self._engine, self._clock, self._market(),
                                      [i.fn for i in batch], self._cache, self._limits,
-                                     self.hooks, rows)
+                                     self.hooks, rows, signals)
         except Exception as exc:
             log.exception("write batch of %d failed", len(batch))
             self._cache = BatchCache()
@@ -224,7 +261,8 @@ class Writer:
                 item.future.set_exception(error)
             else:
                 item.future.set_result(result)
-        for callback in self._listeners:
+        listeners = self._listeners + (self._halt_listeners if "halt" in signals else [])
+        for callback in listeners:
             try:
                 callback()
             except Exception:

@@ -1,4 +1,4 @@
-"""Halt, resume, status, positions: the risk officer's and the trader's overview."""
+"""Status, positions, prices: the risk officer's and the trader's overview."""
 
 from __future__ import annotations
 
@@ -7,53 +7,22 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Request
 
-from gateway.adapters.store.uow import HaltState
-from gateway.services import halt, queries
+from gateway.services import queries
 from gateway.services.principals import HUMAN_ROLES, Role
 
-from ..deps import body_schema, caller, gateway_of, parse_body, require
+from ..deps import caller, gateway_of, require
 from ..schemas import (
-    HaltOut,
     MismatchOut,
+    OpenAtVenueOut,
     PositionOut,
     PositionsOut,
     PriceOut,
     PricesOut,
-    ReasonIn,
     StatusOut,
 )
+from .halts import global_out, halt_out
 
 router = APIRouter(prefix="/v1", tags=["control"])
-_background: set[asyncio.Task[int]] = set()
-
-
-def halt_out(state: HaltState) -> HaltOut:
-    return HaltOut(halted=state.halted, reason=state.reason, actor=state.actor, since=state.since)
-
-
-@router.post("/halt", response_model=HaltOut, openapi_extra=body_schema(ReasonIn))
-async def set_halt(request: Request) -> HaltOut:
-    # Any human may stop trading; only risk and admin may start it again.
-    who = await require(request, *HUMAN_ROLES)
-    body = await parse_body(request, ReasonIn)
-    gw = gateway_of(request)
-    state = await gw.writer.run(lambda uow: halt.set_halt(uow, who.actor, body.reason))
-    # Nothing more is sent from here on (every claim reads the halt under the lock); the
-    # open orders are cancelled in the background so the risk officer hears back at once.
-    task = asyncio.create_task(gw.executor.cancel_all_open())
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-    return halt_out(state)
-
-
-@router.post("/resume", response_model=HaltOut, openapi_extra=body_schema(ReasonIn))
-async def resume(request: Request) -> HaltOut:
-    who = await require(request, Role.RISK, Role.ADMIN)
-    body = await parse_body(request, ReasonIn)
-    gw = gateway_of(request)
-    state = await gw.writer.run(lambda uow: halt.clear_halt(uow, who.actor, body.reason))
-    gw.executor.wake()
-    return halt_out(state)
 
 
 @router.get("/status", response_model=StatusOut)
@@ -67,12 +36,20 @@ def status(request: Request) -> StatusOut:
         MismatchOut(kind=m.kind, detail=m.detail, client_order_id=m.client_order_id,
                     currency=m.currency, expected=m.expected, held=m.held)
         for m in gw.executor.mismatches]
-    return StatusOut(halt=halt_out(queries.halt_state(gw.engine)),
+    state, scoped = queries.halts(gw.engine)
+    at_venue = queries.open_at_venue(gw.engine, mine)
+    return StatusOut(halt=global_out(state), halts=[halt_out(h) for h in scoped],
                      orders_by_state=queries.counts_by_state(gw.engine, mine),
-                     limits_version=version, venue=gw.exchange.name,
-                     server_time=gw.clock.now(),
+                     limits_version=version,
+                     venue=gw.exchange.name, server_time=gw.clock.now(),
                      stopped_symbols=queries.stopped_symbols(gw.engine),
-                     venue_mismatches=mismatches)
+                     venue_mismatches=mismatches,
+                     open_at_venue=[OpenAtVenueOut(
+                         symbol=symbol, sending=n.get("sending", 0),
+                         submitted=n.get("submitted", 0),
+                         partially_filled=n.get("partially_filled", 0))
+                         for symbol, n in sorted(at_venue.items())],
+                     cancels_pending=gw.executor.health.cancel_pending)
 
 
 @router.get("/positions", response_model=PositionsOut)

@@ -190,6 +190,19 @@ async def test_a_venue_mismatch_shows_its_banner_until_reconciliation_clears_it(
         await until(pilot, lambda: not banner.display, "venue banner hidden once reconciled")
 
 
+async def test_a_symbol_halt_shows_on_the_banner_with_who_and_why() -> None:
+    fake = FakeGatewayHttp()
+    app = RecordingDesk(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await live(pilot, app)
+        fake.halt_symbol("BTC/USDT", "operator:rita", "BTC feed broken")
+        await until(pilot, lambda: bool(app.desk.halt_banner.display), "halt banner shown")
+        text = plain(app.desk.halt_banner.content)
+        assert "symbol BTC/USDT" in text and "operator:rita" in text
+        assert "BTC feed broken" in text and "Other trading continues" in text
+        assert "TRADING HALTED" not in text  # the global halt is not in force
+
+
 async def test_new_order_event_refreshes_the_queue() -> None:
     fake = FakeGatewayHttp()
     fake.add_order(expires_in=900)

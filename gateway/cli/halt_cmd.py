@@ -1,0 +1,198 @@
+"""`gateway halt`, `gateway resume`, `gateway status`: the risk officer's commands.
+
+`halt` goes through the API and falls back to writing straight to the database when the
+server is down or hung. It returns once the halt has committed and the sends claimed before
+it have settled (bounded by --wait), so from then on the venue receives no new order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from gateway.domain.halts import HaltScope
+from gateway.domain.money import fmt, read_decimal
+
+from . import quick_http
+from .output import CliError, emit
+
+CONFIRM_WORD = "flatten"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("halt", help="stop trading now: all of it, a symbol or a producer "
+                       "(works with the API server down)")
+    p.add_argument("--reason", required=True)
+    _scope_args(p)
+    p.add_argument("--flatten", action="store_true",
+                   help="then close positions with reduce-only orders (risk or admin; asks "
+                        "for a second confirmation)")
+    p.add_argument("--yes", action="store_true",
+                   help="confirm --flatten without a prompt (for scripts)")
+    p.add_argument("--wait", type=float, default=10.0, metavar="S",
+                   help="wait this long at most for sends already in flight (default 10)")
+    p.set_defaults(func=halt)
+
+    p = sub.add_parser("resume", help="lift a halt (risk or admin)")
+    p.add_argument("--reason", required=True)
+    _scope_args(p)
+    p.set_defaults(func=resume)
+
+    sub.add_parser("status", help="halts, order counts, what is open at the venue"
+                   ).set_defaults(func=status)
+
+
+def _scope_args(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--symbol", help="only this symbol, e.g. BTC/USDT")
+    group.add_argument("--producer", help="only this producer")
+
+
+def _body(args: argparse.Namespace) -> dict[str, Any]:
+    body = {"reason": args.reason, "symbol": args.symbol, "producer": args.producer}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _scope(args: argparse.Namespace) -> tuple[HaltScope, str]:
+    if args.symbol:
+        return HaltScope.SYMBOL, args.symbol
+    if args.producer:
+        return HaltScope.PRODUCER, args.producer
+    return HaltScope.GLOBAL, ""
+
+
+def halt(args: argparse.Namespace) -> int:
+    if args.flatten and args.producer:
+        raise CliError("--flatten closes positions, which are kept per symbol, not per "
+                       "producer: halt the producer without --flatten", 2)
+    try:
+        data = quick_http.post(args.url, args.token, "/v1/halt", _body(args), timeout=2.0)
+        via = "api"
+    except quick_http.Unreachable:
+        # The server is down or hung: write the halt straight to the database.
+        from .direct import halt_direct
+
+        data = halt_direct(args.token, args.reason, *_scope(args))
+        via = "database"
+    left = _settle(args, via, int(data.get("sends_in_flight") or 0), args.wait)
+    scope = "" if data["scope"] == "global" else f" ({data['scope']} {data['target']})"
+    lines = [f"HALTED{scope} by {data['actor']}: {data['reason']} (written via {via})"]
+    if left:
+        lines.append(f"{left} send(s) claimed before the halt are still unanswered; they "
+                     "are cancelled if they reach the venue")
+    emit(args.json, {**data, "via": via, "sends_unsettled": left}, "\n".join(lines))
+    if args.flatten:
+        return _flatten(args, _api(args))
+    return 0
+
+
+def _api(args: argparse.Namespace) -> Any:
+    from .api_client import Api  # httpx: only past the first, urgent request
+
+    return Api(args.url, args.token)
+
+
+def _settle(args: argparse.Namespace, via: str, in_flight: int, timeout_s: float) -> int:
+    """Wait (bounded) for sends claimed before the halt to be answered by the venue."""
+    if not in_flight:
+        return 0
+    if via == "database":
+        from .direct import settle_direct
+
+        return settle_direct(timeout_s)
+    import httpx
+
+    api = _api(args)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            data = api.call("GET", "/v1/status")
+        except (httpx.TransportError, CliError):
+            return in_flight
+        in_flight = sum(o["sending"] for o in data.get("open_at_venue", []))
+        if not in_flight or time.monotonic() >= deadline:
+            return int(in_flight)
+        time.sleep(0.05)
+
+
+def _flatten(args: argparse.Namespace, api: Any) -> int:
+    body = {"reason": args.reason, "symbol": args.symbol}
+    body = {k: v for k, v in body.items() if v is not None}
+    if not args.yes and not sys.stdin.isatty():
+        raise CliError("the halt is in force, but --flatten was not done: it needs a second "
+                       "confirmation at a terminal, or --yes from a script", 2)
+    import httpx
+
+    try:
+        plan = api.call("POST", "/v1/flatten", {**body, "dry_run": True})
+    except (httpx.TransportError, CliError) as exc:
+        raise CliError(f"the halt is in force, but flatten needs the API server (prices and "
+                       f"the venue): {exc}; run `gateway halt --flatten` again once it "
+                       "answers") from exc
+    print(_plan_text(plan))
+    if not plan["planned"]:
+        return 0
+    if not args.yes:
+        answer = input(f"Send these reduce-only orders despite the halt? Type "
+                       f"'{CONFIRM_WORD}' to confirm: ")
+        if answer.strip().lower() != CONFIRM_WORD:
+            raise CliError("flatten not confirmed; nothing sent (the halt stays)", 2)
+    done = api.call("POST", "/v1/flatten", body)
+    emit(args.json, done, f"flatten: {len(done['orders'])} order(s) approved for sending"
+         + _left_text(done))
+    return 0
+
+
+def _plan_text(plan: dict[str, Any]) -> str:
+    legs = [f"  {x['side']:<4} {x['quantity']:>14} {x['symbol']:<10} @ "
+            f"{fmt(read_decimal(x['limit_price']))}" for x in plan["planned"]]
+    head = "flatten would send:" if legs else "flatten: nothing to send"
+    return "\n".join([head, *legs]) + _left_text(plan)
+
+
+def _left_text(data: dict[str, Any]) -> str:
+    return "".join(f"\n  left open: {x['quantity']} {x['symbol']}: {x['why']}"
+                   for x in data.get("left", []))
+
+
+def resume(args: argparse.Namespace) -> int:
+    data = _api(args).call("POST", "/v1/resume", _body(args))
+    what = "trading" if data["scope"] == "global" else f"{data['scope']} {data['target']}"
+    withdrawn = f" ({data['withdrawn']} held-back order(s) withdrawn)" if data.get(
+        "withdrawn") else ""
+    emit(args.json, data, f"{what} resumed{withdrawn}")
+    return 0
+
+
+def _halt_line(h: dict[str, Any]) -> str:
+    rule = f" [rule {h['rule']}]" if h.get("rule") else ""
+    what = "ALL TRADING" if h.get("scope", "global") == "global" else (
+        f"{h['scope']} {h['target']}")
+    return f"HALTED {what} since {h['since']} by {h['actor']}{rule}: {h['reason']}"
+
+
+def status(args: argparse.Namespace) -> int:
+    data = _api(args).call("GET", "/v1/status")
+    halts = [data["halt"], *data.get("halts", [])]
+    lines = [_halt_line(h) for h in halts if h["halted"]] or ["trading (no halt in force)"]
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
+    lines.append(f"venue: {data['venue']}  limits: {data['limits_version']}")
+    lines.append(f"orders: {counts}")
+    at_venue = data.get("open_at_venue", [])
+    if at_venue:
+        lines.append("open at the venue: " + ", ".join(
+            f"{o['symbol']} {o['submitted'] + o['partially_filled']}"
+            + (f" (+{o['sending']} sending)" if o["sending"] else "") for o in at_venue))
+    else:
+        lines.append("open at the venue: nothing")
+    stopped = data.get("stopped_symbols") or []
+    if stopped:
+        lines.append(f"reduce-only at their stop level: {', '.join(stopped)}")
+    lines += [f"MISMATCH with the venue ({m['kind']}): {m['detail']}"
+              for m in data.get("venue_mismatches", [])]
+    if data.get("cancels_pending"):
+        lines.append("cancels pending: the venue has not confirmed every cancel yet")
+    emit(args.json, data, "\n".join(lines))
+    return 0
