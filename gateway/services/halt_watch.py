@@ -40,13 +40,17 @@ class HaltWatch:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake.set()  # a halt may have come while this process was down
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.react()
-            except Exception:
-                log.exception("reaction to a halt failed")
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                try:
+                    await self.react()
+                except Exception:
+                    log.exception("reaction to a halt failed")
+        finally:
+            if self._withdrawing is not None:
+                self._withdrawing.cancel()  # the process stops; the next start goes on
 
     async def react(self) -> None:
         """Cancel what the halts in force stop (one pass at a time) and have what waits in a
@@ -73,7 +77,10 @@ class HaltWatch:
     async def _withdraw(self) -> None:
         """Withdraw in short transactions (each re-reads the halts) until none is left."""
         self._again = True
-        while self._again:
-            self._again = False
-            while len(await self.writer.run(halt.withdraw_halted)) >= halt.WITHDRAW_BATCH:
-                pass
+        try:
+            while self._again:
+                self._again = False
+                while len(await self.writer.run(halt.withdraw_halted)) >= halt.WITHDRAW_BATCH:
+                    pass
+        except Exception:
+            log.exception("withdrawal under a halt failed; the next beat tries again")
