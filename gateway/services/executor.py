@@ -248,6 +248,8 @@ class Executor:
 
     async def resolve(self, order: Order) -> None:
         """Settle a `sending` order by asking the venue for its client order id."""
+        if self.health.backing_off:
+            return  # a rate limit came meanwhile (another call's): asked after the back-off
         assert order.client_order_id is not None
         try:
             venue_order = await self._ask(
