@@ -245,6 +245,7 @@ def rows(f: Figures, commits: list[float], direct: float) -> list[Row]:
     a = f.a + f.a_global
     out = [
         Row("halt", "(a) halt committed p50 ms", pct(a, 50), pct(commits, 50)),
+        Row("halt", "(a) halt committed p90 ms", pct(a, 90), pct(commits, 90)),
         Row("halt", "(a) halt committed p99 ms", pct(a, 99), pct(commits, 99),
             Goal("<=", 100, on="value")),
         Row("halt", "(b) 1,000 open cancelled, worst ms", max(f.b), direct,
@@ -252,7 +253,7 @@ def rows(f: Figures, commits: list[float], direct: float) -> list[Row]:
         Row("halt", "halts measured", len(a), len(commits), fmt=",.0f"),
     ]
     if f.a_global:
-        out.insert(2, Row("halt", "(a) global halts, worst ms", max(f.a_global)))
+        out.insert(3, Row("halt", "(a) global halts, worst ms", max(f.a_global)))
     if f.cli:
         out.append(Row("halt", "`gateway halt` CLI p50 ms", median(f.cli)))
     if f.load:
