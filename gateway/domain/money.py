@@ -94,12 +94,19 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+EXACT_BODY = "__exact_body__"
+
+
 def exact(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run `fn` in the exact context: for every function that compares money to a limit."""
+    """Run `fn` in the exact context: for every function that compares money to a limit.
+
+    The undecorated function stays reachable as `__exact_body__`, for callers that already
+    run in EXACT (the policy runs every check in one context instead of one per check)."""
 
     @wraps(fn)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with localcontext(EXACT):
             return fn(*args, **kwargs)
 
+    setattr(wrapper, EXACT_BODY, fn)
     return wrapper

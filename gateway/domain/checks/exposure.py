@@ -2,63 +2,79 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from ..decision import CheckResult
 from ..limits import Limits
 from ..money import exact
 from ..orders import Proposal, Side
-from ..risk import Exposure, RiskSnapshot
+from ..risk import ZERO, RiskSnapshot
 from ._result import not_set, ok, refuse
 
+UNPRICED = "a held symbol has no reference price: exposure unknown, refused"
 
-def _exposures(p: Proposal, snap: RiskSnapshot) -> tuple[Exposure, Exposure]:
-    """(before, after) totals: only the proposal's own symbol changes, so it is O(1) once
-    the snapshot carries running totals."""
-    before = snap.exposure()
+
+def _legs(p: Proposal, snap: RiskSnapshot) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """The proposal's symbol, worst case: (long, short) before it and (long, short) after."""
     long_, short = snap.worst_long(p.symbol), snap.worst_short(p.symbol)
     if p.side is Side.BUY:
-        long_ += p.quantity
-    else:
-        short -= p.quantity
-    own = snap.contribution(p.symbol)
-    mine = Exposure(unpriced=frozenset())
-    ref = snap.reference_prices.get(p.symbol)
-    if ref is None:
-        mine = Exposure(unpriced=frozenset({p.symbol}))
-    else:
-        mine = Exposure(max(abs(long_), abs(short)) * ref, long_ * ref, short * ref)
-    after = Exposure(before.gross - own.gross + mine.gross,
-                     before.net_long - own.net_long + mine.net_long,
-                     before.net_short - own.net_short + mine.net_short,
-                     (before.unpriced - own.unpriced) | mine.unpriced)
-    return before, after
+        return long_, short, long_ + p.quantity, short
+    return long_, short, long_, short - p.quantity
 
 
-def _check(name: str, cap: Decimal | None, measure: Callable[[Exposure], Decimal],
-           p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    if cap is None:
-        return not_set(name)
-    before, after = _exposures(p, snap)
-    if after.unpriced:
-        return refuse(name, None, cap,
-                      "a held symbol has no reference price: exposure unknown, refused")
-    value = measure(after)
+# Totals after the proposal: only its own symbol changes, so this is O(1) once the snapshot
+# carries running totals. They are computed as before - own + mine, the same arithmetic (so
+# the same digits) as a full sum; a symbol with no position and no reservation adds zero.
+
+
+def _gross_after(p: Proposal, snap: RiskSnapshot, ref: Decimal) -> Decimal:
+    long_, short, long_after, short_after = _legs(p, snap)
+    own = max(abs(long_), abs(short)) * ref if long_ or short else ZERO
+    return snap.exposure().gross - own + max(abs(long_after), abs(short_after)) * ref
+
+
+def _net_after(p: Proposal, snap: RiskSnapshot, ref: Decimal) -> Decimal:
+    long_, short, long_after, short_after = _legs(p, snap)
+    before = snap.exposure()
+    own_long, own_short = (long_ * ref, short * ref) if long_ or short else (ZERO, ZERO)
+    return max(abs(before.net_long - own_long + long_after * ref),
+               abs(before.net_short - own_short + short_after * ref))
+
+
+def _priced(p: Proposal, snap: RiskSnapshot) -> Decimal | None:
+    """The proposal's reference price, or None when any exposure is unknown (fail closed)."""
+    if snap.exposure().unpriced:
+        return None
+    return snap.reference_prices.get(p.symbol)
+
+
+def _verdict(name: str, what: str, value: Decimal, before: Decimal, cap: Decimal,
+             limits: Limits) -> CheckResult:
     # Over the cap (e.g. after prices moved) an order may still pass if it adds nothing.
-    if value > cap and value > measure(before):
-        return refuse(name, value, cap,
-                      f"{name.removeprefix('max_').replace('_', ' ')} could reach {value:f} "
-                      f"{limits.quote_currency}")
-    return ok(name, value, cap, f"{name.removeprefix('max_').replace('_', ' ')} within the limit")
+    if value > cap and value > before:
+        return refuse(name, value, cap, f"{what} could reach {value:f} {limits.quote_currency}")
+    return ok(name, value, cap, f"{what} within the limit")
 
 
 @exact
 def check_max_gross_exposure(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    return _check("max_gross_exposure", limits.max_gross_exposure, lambda e: e.gross,
-                  p, limits, snap)
+    name, cap = "max_gross_exposure", limits.max_gross_exposure
+    if cap is None:
+        return not_set(name)
+    ref = _priced(p, snap)
+    if ref is None:
+        return refuse(name, None, cap, UNPRICED)
+    return _verdict(name, "gross exposure", _gross_after(p, snap, ref), snap.exposure().gross,
+                    cap, limits)
 
 
 @exact
 def check_max_net_exposure(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    return _check("max_net_exposure", limits.max_net_exposure, Exposure.net, p, limits, snap)
+    name, cap = "max_net_exposure", limits.max_net_exposure
+    if cap is None:
+        return not_set(name)
+    ref = _priced(p, snap)
+    if ref is None:
+        return refuse(name, None, cap, UNPRICED)
+    return _verdict(name, "net exposure", _net_after(p, snap, ref), snap.exposure().net(), cap,
+                    limits)

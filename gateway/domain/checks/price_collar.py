@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..decision import CheckResult
 from ..limits import Limits
 from ..money import exact
@@ -8,6 +10,7 @@ from ..risk import RiskSnapshot
 from ._result import ok, refuse
 
 NAME = "price_collar"
+CENTS = Decimal("0.01")
 
 
 @exact
@@ -26,8 +29,8 @@ def check_price_collar(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Check
                       "a market order cannot be bounded by the collar: send a limit order")
     distance = abs(p.limit_price - ref) / ref * 10_000
     if distance > limits.price_collar_bps:
-        return refuse(NAME, distance.quantize(ref.__class__("0.01")), limits.price_collar_bps,
+        return refuse(NAME, distance.quantize(CENTS), limits.price_collar_bps,
                       f"limit price is {distance:.2f} bps from the reference {ref:f}; the collar "
                       f"is {limits.price_collar_bps:f} bps")
-    return ok(NAME, distance.quantize(ref.__class__("0.01")), limits.price_collar_bps,
+    return ok(NAME, distance.quantize(CENTS), limits.price_collar_bps,
               "limit price within the collar")
