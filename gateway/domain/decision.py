@@ -22,19 +22,14 @@ class CheckResult(NamedTuple):
     message: str
 
     def as_dict(self) -> dict[str, object]:
+        observed, limit = self.observed, self.limit
         return {
             "name": self.name,
             "passed": self.passed,
-            "observed": _text(self.observed),
-            "limit": _text(self.limit),
+            "observed": to_text(observed) if isinstance(observed, Decimal) else observed,
+            "limit": to_text(limit) if isinstance(limit, Decimal) else limit,
             "message": self.message,
         }
-
-
-def _text(value: Observed) -> str | int | None:
-    if isinstance(value, Decimal):
-        return to_text(value)
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from gateway.adapters.store import orders_repo
+from gateway.adapters.store.canonical import Encoded
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks import ALL_CHECKS
 from gateway.domain.checks.producer_scope import RATE_WINDOW_SECONDS, ProducerScope, scope_checks
@@ -29,6 +30,7 @@ class IntakeResult:
     decision: Decision | None
     replayed: bool = False
     halted: Halt | None = None
+    checks_json: str | None = None  # the decision's checks as stored (canonical JSON)
 
     def accepted(self) -> Order:
         """The queued (or replayed) order; raise the refusal the caller must see otherwise."""
@@ -148,14 +150,16 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
         venue=p.venue if p.venue is not None else snap.venue, scope_version=scope_version,
         origin=origin,
     )
-    checks = [c.as_dict() for c in decision.checks]
-    uow.add_order(order, orders_repo.encode_check_dicts(checks))
+    # Encoded once: the same text is the order row's, the audit record's and the response's.
+    checks = orders_repo.encode_checks(decision.checks)
+    uow.add_order(order, checks)
     uow.record_proposal(p.producer, RecentOrder(p.symbol, p.side, p.quantity, uow.now,
                                                 p.idempotency_key))
     uow.audit.append(
         uow.now, "order.proposed", actor, order_id=order_id,
         payload={**_proposal_payload(p), "limits_version": limits_version,
-                 "venue": order.venue, "scope_version": scope_version, "checks": checks},
+                 "venue": order.venue, "scope_version": scope_version,
+                 "checks": Encoded(checks)},
     )
     if passed:
         uow.reserve(Reservation(order_id, p.symbol, p.side, p.quantity, p.producer))
@@ -166,7 +170,7 @@ def propose(uow: UnitOfWork, p: Proposal, limits: Limits, limits_version: str,
                          reason=order.reason, payload={
                              "producer": p.producer,
                              "failed": [c.name for c in decision.checks if not c.passed]})
-    return IntakeResult(order, decision)
+    return IntakeResult(order, decision, checks_json=checks)
 
 
 def _proposal_payload(p: Proposal) -> dict[str, object]:

@@ -7,32 +7,18 @@ edit, deletion, insertion or reordering breaks the chain at that record.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from gateway.domain.money import to_text
-
+from .canonical import Encoded, canonical
 from .tables import audit_events
 
+__all__ = ["GENESIS", "AuditAppender", "Encoded", "Head", "canonical", "chain_hash", "read_head"]
+
 GENESIS = "0" * 64
-
-
-def _default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return to_text(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot put {type(value).__name__} in an audit record")
-
-
-def canonical(obj: object) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default,
-                      ensure_ascii=False)
 
 
 def chain_hash(prev_hash: str, seq: int, body: str) -> str:
@@ -45,10 +31,13 @@ class Head:
     hash: str
 
 
+_HEAD = select(audit_events.c.seq, audit_events.c.hash).order_by(
+    audit_events.c.seq.desc()).limit(1)
+_INSERT = insert(audit_events)
+
+
 def read_head(conn: Connection) -> Head:
-    row = conn.execute(
-        select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
-    ).first()
+    row = conn.execute(_HEAD).first()
     return Head(0, GENESIS) if row is None else Head(row.seq, row.hash)
 
 
@@ -91,5 +80,5 @@ class AuditAppender:
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            conn.execute(insert(audit_events), self.rows)
+            conn.execute(_INSERT, self.rows)
             self.rows = []

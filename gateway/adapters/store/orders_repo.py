@@ -27,6 +27,7 @@ from gateway.domain.halts import FLATTEN_PRODUCER, HaltBook
 from gateway.domain.orders import RESERVING_STATES, Order, OrderState, OrderType, Side
 from gateway.domain.risk import Reservation
 
+from .canonical import canonical
 from .tables import orders
 
 if TYPE_CHECKING:
@@ -74,11 +75,13 @@ def _values(order: Order) -> dict[str, Any]:
 
 
 def encode_checks(checks: Iterable[CheckResult]) -> str:
-    return encode_check_dicts([c.as_dict() for c in checks])
+    """Check results as stored: canonical JSON, so the same text can go into the proposal's
+    audit record and its response unchanged (see canonical.Encoded)."""
+    return canonical([c.as_dict() for c in checks])
 
 
 def encode_check_dicts(checks: list[dict[str, Any]]) -> str:
-    return json.dumps(checks, separators=(",", ":"))
+    return canonical(checks)
 
 
 def known_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -86,14 +89,17 @@ def known_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[
     wanted = set(pairs)
     if not wanted:
         return set()
-    # Both columns constrained, so the (producer, idempotency_key) unique index serves it.
-    rows = conn.execute(select(orders.c.producer, orders.c.idempotency_key).where(
-        orders.c.producer.in_({p for p, _ in wanted}),
-        orders.c.idempotency_key.in_({k for _, k in wanted})))
+    rows = conn.execute(_KNOWN_KEYS, {"producers": sorted({p for p, _ in wanted}),
+                                      "keys": sorted({k for _, k in wanted})})
     return {(r.producer, r.idempotency_key) for r in rows} & wanted
 
 
-_INSERT = insert(orders)  # built once: rebuilding a 27-column insert per order is costly
+# Built once: building a statement (and its cache key) costs more than running it.
+_INSERT = insert(orders)
+# Both columns constrained, so the (producer, idempotency_key) unique index serves it.
+_KNOWN_KEYS = select(orders.c.producer, orders.c.idempotency_key).where(
+    orders.c.producer.in_(bindparam("producers", expanding=True)),
+    orders.c.idempotency_key.in_(bindparam("keys", expanding=True)))
 
 
 def flush_inserts(conn: Connection, uow: UnitOfWork) -> None:

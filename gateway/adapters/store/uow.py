@@ -69,11 +69,16 @@ def read_scoped(conn: Connection) -> tuple[Halt, ...]:
     return tuple(halt_from_row(r) for r in conn.execute(select(halts)))
 
 
+# Statements run in every write batch are built once: building one (and its cache key)
+# costs several times more than executing it.
+_LOCK_STATE = select(gateway_state).where(gateway_state.c.id == 1).with_for_update()
+_INACTIVE = select(principals.c.name).where(principals.c.kind == "producer",
+                                            principals.c.status != "active")
+
+
 def lock_state(conn: Connection) -> GatewayState:
     """Lock the gateway's one state row. On SQLite BEGIN IMMEDIATE already holds the lock."""
-    row = conn.execute(
-        select(gateway_state).where(gateway_state.c.id == 1).with_for_update()
-    ).first()
+    row = conn.execute(_LOCK_STATE).first()
     if row is None:
         raise RuntimeError("gateway_state row missing: run `gateway db upgrade`")
     halt = HaltState(bool(row.halted), row.halt_reason, row.halt_actor, _utc(row.halt_since),
@@ -144,9 +149,7 @@ class UnitOfWork:
         """Producers not active as of this transaction (one small query a batch): a
         suspension made by any process binds every process's very next batch."""
         if self._inactive is None:
-            self._inactive = frozenset(self.conn.execute(
-                select(principals.c.name).where(principals.c.kind == "producer",
-                                                principals.c.status != "active")).scalars())
+            self._inactive = frozenset(self.conn.execute(_INACTIVE).scalars())
         return self._inactive
 
     def may_know_key(self, producer: str, key: str) -> bool:

@@ -19,7 +19,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -51,10 +50,36 @@ def buffered(fn: Job) -> Job:
     return fn
 
 
-@dataclass
 class _Item:
-    fn: Job
-    future: Future[Any] = field(default_factory=Future)
+    """A queued job and whoever waits for it: a thread (a concurrent future) or a coroutine
+    (an asyncio future, settled in its own loop with the rest of its batch)."""
+
+    __slots__ = ("fn", "future", "loop", "waiter")
+
+    def __init__(self, fn: Job, future: Future[Any] | None = None,
+                 waiter: asyncio.Future[Any] | None = None) -> None:
+        self.fn = fn
+        self.future = future
+        self.waiter = waiter
+        self.loop = waiter.get_loop() if waiter is not None else None
+
+    def start(self) -> bool:
+        """False if the caller gave up before the job started (it is then skipped)."""
+        if self.future is not None:
+            return self.future.set_running_or_notify_cancel()
+        # Read from the writer thread: at worst a job whose caller is cancelling right now
+        # runs anyway, and its outcome is dropped (as a started concurrent future's is).
+        return self.waiter is not None and not self.waiter.cancelled()
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for waiter, result, error in outcomes:
+        if waiter.done():  # cancelled while its batch ran
+            continue
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(result)
 
 
 _NUDGE = _Item(lambda uow: None)  # in the queue only to wake the writer for urgent jobs
@@ -193,17 +218,42 @@ class Writer:
         own, so it commits as soon as the batch already running has."""
         if self._thread is None:
             raise StoreUnavailable("the writer is not running")
-        item = _Item(fn)
+        future: Future[Any] = Future()
+        self._enqueue(_Item(fn, future=future), urgent)
+        return future
+
+    async def run(self, fn: Callable[[UnitOfWork], T], urgent: bool = False) -> T:
+        """Run `fn` in a batch; the result (or its error) arrives after the commit. The
+        waiters of one batch are settled with one call into their loop, not one each."""
+        if self._thread is None:
+            raise StoreUnavailable("the writer is not running")
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Item(fn, waiter=waiter), urgent)
+        return await waiter
+
+    def _enqueue(self, item: _Item, urgent: bool) -> None:
         if urgent:
             self._urgent.append(item)
             self._queue.put(_NUDGE)  # wakes an idle writer
         else:
             self._queue.put(item)
-        return item.future
 
-    async def run(self, fn: Callable[[UnitOfWork], T], urgent: bool = False) -> T:
-        result: T = await asyncio.wrap_future(self.submit(fn, urgent))
-        return result
+    def _deliver(self, batch: list[_Item],
+                 outcomes: list[tuple[Any, BaseException | None]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        for item, (result, error) in zip(batch, outcomes, strict=True):
+            if item.future is not None:
+                if error is not None:
+                    item.future.set_exception(error)
+                else:
+                    item.future.set_result(result)
+            elif item.loop is not None:
+                by_loop.setdefault(item.loop, []).append((item.waiter, result, error))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # the loop closed while the batch ran: nobody waits
+                log.warning("%d results dropped: their event loop is closed", len(settled))
 
     def _loop(self) -> None:
         while True:
@@ -239,8 +289,8 @@ class Writer:
 
     def _run(self, batch: list[_Item]) -> None:
         # A caller that gave up before its job started (cancelled) is skipped; once running,
-        # a future cannot be cancelled, so every started job's outcome reaches its caller.
-        batch = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        # a job's outcome goes to its caller if it still waits.
+        batch = [item for item in batch if item.start()]
         if not batch:
             return
         rows: list[dict[str, Any]] = []
@@ -253,14 +303,9 @@ class Writer:
             log.exception("write batch of %d failed", len(batch))
             self._cache = BatchCache()
             failure = StoreUnavailable(f"database write failed: {type(exc).__name__}: {exc}")
-            for item in batch:
-                item.future.set_exception(failure)
+            self._deliver(batch, [(None, failure)] * len(batch))
             return
-        for item, (result, error) in zip(batch, outcomes, strict=True):
-            if error is not None:
-                item.future.set_exception(error)
-            else:
-                item.future.set_result(result)
+        self._deliver(batch, outcomes)
         listeners = self._listeners + (self._halt_listeners if "halt" in signals else [])
         for callback in listeners:
             try:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request, Response
 
 from gateway.domain.orders import OrderState, OrderType, Proposal, Side
 from gateway.services import approvals, intake, queries
@@ -12,7 +11,7 @@ from gateway.services.principals import HUMAN_ROLES, Role
 
 from ..deps import body_schema, caller, gateway_of, parse_body, require, shutting_down
 from ..schemas import ApproveIn, DenyIn, OrderList, OrderOut, ProposalIn, ReasonIn
-from ..views import order_out
+from ..views import order_json, order_out
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -21,7 +20,7 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"])
              responses={200: {"description": "Replay of an idempotency key: the original"},
                         429: {"description": "Refused only by the throttle or the producer's "
                                              "rate; Retry-After gives the seconds to wait"}})
-async def propose(request: Request) -> JSONResponse:
+async def propose(request: Request) -> Response:
     who = await require(request, Role.PRODUCER)
     body = await parse_body(request, ProposalIn)
     gw = gateway_of(request)
@@ -36,9 +35,8 @@ async def propose(request: Request) -> JSONResponse:
     result = await gw.writer.run(intake.proposal_job(
         proposal, who.scope, getattr(request.state, "nonce", None), who.scope_version))
     order = result.accepted()
-    checks = [c.as_dict() for c in result.decision.checks] if result.decision else None
-    view = order_out(order, checks)
-    return JSONResponse(view.model_dump(mode="json"), status_code=200 if result.replayed else 201)
+    return Response(order_json(order, result.checks_json), media_type="application/json",
+                    status_code=200 if result.replayed else 201)
 
 
 @router.get("", response_model=OrderList)
