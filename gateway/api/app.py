@@ -17,7 +17,7 @@ from gateway.domain.limits import LimitsError
 from gateway.services import limits_admin
 
 from . import errors, sse
-from .deps import identify
+from .deps import identify, on_refusal
 from .routes import (
     audit,
     control,
@@ -70,7 +70,8 @@ def create_app(gateway: Gateway, run_executor: bool = True) -> FastAPI:
                   dependencies=[Depends(identify)])  # who is calling, for every route
     app.state.gateway = gateway
     app.state.poll_s = lambda: gateway.events_poll_s
-    errors.install(app)
+    # Every refusal: the quarantine watch and the refused-call record (deps.on_refusal).
+    errors.install(app, on_refusal=on_refusal)
     # producer_events first: /v1/orders/events must not match /v1/orders/{order_id}.
     for module in (producer_events, orders, halts, control, audit, health, desk, limits,
                    trader_rules, venue):

@@ -2,12 +2,12 @@
 
 `identify` runs before every route (an app-wide dependency): operators send a bearer token,
 producers sign each request (gateway/sdk/signing.py). A producer's bad signatures, stale
-timestamps, replays and calls outside its role feed the quarantine watch.
+timestamps, replays, refusals by limits and calls outside its role feed the quarantine watch
+(`observe_refusal`, called by the error handlers for whatever a request ended with).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -44,73 +44,73 @@ def watch_of(request: Request) -> quarantine.Watch:
 PROPOSE_PATH = "/v1/orders"
 
 
-async def identify(request: Request) -> AsyncIterator[None]:
-    """Authenticate whoever sent credentials (`caller` refuses requests that sent none), then
-    watch how a producer's request ends: refusals by limits count towards quarantine, and
-    every refused call of a known caller is audited (api/refusals.py)."""
+async def identify(request: Request) -> None:
+    """Authenticate whoever sent credentials (`caller` refuses requests that sent none).
+
+    A plain function, not a generator dependency: how a request ends (refusals feed the
+    quarantine watch, and every refused call of a known caller is audited) is seen by the
+    error handlers, through `on_refusal`, so the hot path pays for no exit stack."""
     request.state.principal = None
-    try:
-        who = await _authenticate(request)
-        try:
-            yield
-        except SignatureRefused as exc:  # a replay caught inside the proposal's transaction
-            if exc.producer is not None:
-                await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
-                               f"{exc.reason}: {request.method} {request.url.path}")
-            raise
-        except LimitRejected as exc:
-            # A retry of an already refused proposal is not a new probe of the limits.
-            if who is not None and who.role is Role.PRODUCER and not exc.replayed:
-                failed = [c.name for c in exc.decision.failures]
-                burst = any(name in quarantine.BURST_CHECKS for name in failed)
-                kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS
-                await _observe(request, who.name, kind, ", ".join(failed))
-            raise
-    except refusals.REFUSALS as exc:
-        await refusals.record(request, exc)  # every refused call leaves a record
-        raise
-
-
-async def _authenticate(request: Request) -> Principal | None:
+    principal: Principal | None = None
     headers = request.headers
     try:
         if signing.KEY_HEADER in headers:
-            request.state.principal = await _verify_signed(request)
+            principal = await _verify_signed(request)
         else:
             scheme, _, token = headers.get("authorization", "").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
-                request.state.principal = gateway_of(request).auth.authenticate(token.strip())
+                principal = gateway_of(request).auth.authenticate(token.strip())
     except CredentialExpired as exc:
         expired = exc.principal
-        path = f"{request.method} {request.url.path}"
+        path = f"{request.method} {request.scope['path']}"
         await gateway_of(request).writer.run(lambda uow: uow.audit.append(
             uow.now, "access.refused", expired.actor, reason=f"credential expired: {path}",
             payload={"expires_at": expired.expires_at}))
         exc.audited = True  # access.refused: no call.refused as well
         raise
-    who: Principal | None = request.state.principal
-    return who
+    request.state.principal = principal
+
+
+async def on_refusal(request: Request, exc: Exception) -> None:
+    """What every refused request goes through before its answer: the quarantine watch,
+    then the audit record of the refused call (api/refusals.py)."""
+    await observe_refusal(request, exc)
+    if isinstance(exc, refusals.REFUSALS):
+        await refusals.record(request, exc)
+
+
+async def observe_refusal(request: Request, exc: Exception) -> None:
+    """Count a producer's refused request towards quarantine: bad signatures, stale
+    timestamps and replays (also a replay caught inside the proposal's transaction), and
+    refusals by limits (by its rate: bursts)."""
+    if isinstance(exc, SignatureRefused):
+        if exc.producer is not None:
+            await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
+                           f"{exc.reason}: {request.method} {request.scope['path']}")
+    elif isinstance(exc, LimitRejected):
+        who: Principal | None = getattr(request.state, "principal", None)
+        # A retry of an already refused proposal is not a new probe of the limits.
+        if who is not None and who.role is Role.PRODUCER and not exc.replayed:
+            failed = [c.name for c in exc.decision.failures]
+            burst = any(name in quarantine.BURST_CHECKS for name in failed)
+            kind = quarantine.RATE_REFUSALS if burst else quarantine.LIMIT_REFUSALS
+            await _observe(request, who.name, kind, ", ".join(failed))
 
 
 async def _verify_signed(request: Request) -> Principal:
     gw = gateway_of(request)
     body = await read_body(request)
-    raw = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string", b"")
+    scope = request.scope
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
     target = raw.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
-    try:
-        signed = gw.auth.verify(request.method, target, request.headers, body)
-        claim = NonceClaim(signed.key_id, signed.nonce, signed.expires_at)
-        if request.method == "POST" and request.url.path == PROPOSE_PATH:
-            # Claimed inside the proposal's own transaction (no extra round trip).
-            request.state.nonce = claim
-        elif not await gw.writer.run(claim):
-            raise replay_refused(signed.principal.name)
-    except SignatureRefused as exc:
-        if exc.producer is not None:
-            await _observe(request, exc.producer, quarantine.AUTH_FAILURES,
-                           f"{exc.reason}: {request.method} {request.url.path}")
-        raise
+    signed = gw.auth.verify(request.method, target, request.headers, body)
+    claim = NonceClaim(signed.key_id, signed.nonce, signed.expires_at)
+    if request.method == "POST" and scope["path"] == PROPOSE_PATH:
+        # Claimed inside the proposal's own transaction (no extra round trip).
+        request.state.nonce = claim
+    elif not await gw.writer.run(claim):
+        raise replay_refused(signed.principal.name)
     return signed.principal
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,13 +69,39 @@ def retry_after(request: Request, exc: LimitRejected) -> int | None:
                for name in failed)
 
 
-def install(app: FastAPI) -> None:
+def _unavailable(exc: StoreUnavailable) -> JSONResponse:
+    return envelope(503, "store_unavailable", f"{exc}; retry shortly",
+                    headers={"Retry-After": "1"})
+
+
+async def _ignore(request: Request, exc: Exception) -> None:
+    return None
+
+
+OnRefusal = Callable[[Request, Exception], Awaitable[None]]
+
+
+def install(app: FastAPI, on_refusal: OnRefusal = _ignore) -> None:
+    """The handlers. Each refusal goes through `on_refusal` first (the quarantine watch and
+    the refused-call record, gateway/api/deps.py)."""
+
+    async def heard(request: Request, exc: Exception) -> JSONResponse | None:
+        try:
+            await on_refusal(request, exc)
+        except StoreUnavailable as failure:  # as when the watch ran inside the request
+            return _unavailable(failure)
+        return None
+
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        if (failed := await heard(request, exc)) is not None:
+            return failed
         return envelope(exc.status, exc.code, exc.message, exc.field, exc.details)
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        if (failed := await heard(request, exc)) is not None:
+            return failed
         status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
         details: Any = None
         if isinstance(exc, LimitRejected):
@@ -93,21 +120,26 @@ def install(app: FastAPI) -> None:
         return envelope(status, exc.code, exc.message, details=details)
 
     @app.exception_handler(IllegalTransition)
-    async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
+    async def _illegal(request: Request, exc: IllegalTransition) -> JSONResponse:
+        if (failed := await heard(request, exc)) is not None:
+            return failed
         return envelope(409, "illegal_transition", str(exc))
 
     @app.exception_handler(StoreUnavailable)
     async def _store(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        return envelope(503, "store_unavailable", f"{exc}; retry shortly",
-                        headers={"Retry-After": "1"})
+        return _unavailable(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if (failed := await heard(request, exc)) is not None:
+            return failed
         field, message, items = validation_details(list(exc.errors()))
         return envelope(422, "validation_error", message, field, items)
 
     @app.exception_handler(ValidationError)
-    async def _pydantic(_: Request, exc: ValidationError) -> JSONResponse:
+    async def _pydantic(request: Request, exc: ValidationError) -> JSONResponse:
+        if (failed := await heard(request, exc)) is not None:
+            return failed
         field, message, items = validation_details(list(exc.errors()))
         return envelope(422, "validation_error", message, field, items)
 

@@ -8,12 +8,13 @@ proposal; the checks stay pure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from .markets import Market
+from .money import exact
 from .orders import Side
 
 ZERO = Decimal(0)
@@ -156,29 +157,53 @@ class RiskSnapshot:
             total = _plus(total, self.contribution(symbol))
         return total
 
+    def evolve(self, **changes: Any) -> RiskSnapshot:
+        """`dataclasses.replace`, without its per-call introspection: the writer narrows and
+        extends a snapshot for every proposal, and this is several times faster."""
+        new = object.__new__(RiskSnapshot)
+        for name in _FIELDS:
+            value = changes.pop(name) if name in changes else getattr(self, name)
+            object.__setattr__(new, name, value)
+        if changes:
+            raise TypeError(f"RiskSnapshot has no field {', '.join(sorted(changes))}")
+        return new
+
+    @exact
     def with_exposure(self) -> RiskSnapshot:
         """This snapshot with its exposure totals computed once, to be kept in step."""
-        return replace(self, exposure_totals=self.exposure())
+        return self.evolve(exposure_totals=self.exposure())
 
+    @exact
     def with_reservation(self, r: Reservation, sign: int = 1) -> RiskSnapshot:
         """A snapshot with `r` added (sign=1) or taken away (sign=-1)."""
-        book = dict(self.reserved_buy if r.side is Side.BUY else self.reserved_sell)
+        buy = r.side is Side.BUY
+        book = dict(self.reserved_buy if buy else self.reserved_sell)
         book[r.symbol] = book.get(r.symbol, ZERO) + sign * r.remaining
         by_producer = dict(self.open_by_producer)
         by_producer[r.producer] = by_producer.get(r.producer, 0) + sign
-        changes: dict[str, object] = {
-            "reserved_buy" if r.side is Side.BUY else "reserved_sell": book,
+        changes: dict[str, Any] = {
+            "reserved_buy" if buy else "reserved_sell": book,
             "open_orders": self.open_orders + sign, "open_by_producer": by_producer,
         }
-        after = replace(self, **changes)  # type: ignore[arg-type]
         if self.exposure_totals is not None:
-            totals = _plus(self.exposure_totals, self.contribution(r.symbol), -1)
-            after = replace(after, exposure_totals=_plus(totals, after.contribution(r.symbol)))
-        return after
+            # Only r's symbol changes: take its old contribution out, put its new one in.
+            pos, ref = self.position(r.symbol), self.reference_prices.get(r.symbol)
+            long_, short = self.worst_long(r.symbol), self.worst_short(r.symbol)
+            totals = _plus(self.exposure_totals, _contribution(long_, short, ref, r.symbol), -1)
+            if buy:
+                long_ = pos + book[r.symbol]
+            else:
+                short = pos - book[r.symbol]
+            changes["exposure_totals"] = _plus(totals,
+                                               _contribution(long_, short, ref, r.symbol))
+        return self.evolve(**changes)
 
     def with_proposal_counted(self, producer: str) -> RiskSnapshot:
         """Throttle counts after one more proposal from `producer` (passing or not)."""
         by_producer = dict(self.recent_by_producer)
         by_producer[producer] = by_producer.get(producer, 0) + 1
-        return replace(self, recent_proposals=self.recent_proposals + 1,
-                       recent_by_producer=by_producer)
+        return self.evolve(recent_proposals=self.recent_proposals + 1,
+                           recent_by_producer=by_producer)
+
+
+_FIELDS = tuple(f.name for f in fields(RiskSnapshot))

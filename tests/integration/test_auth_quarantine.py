@@ -73,6 +73,21 @@ def test_replays_count_as_auth_failures(desk: Desk) -> None:
     assert_quarantined(desk, pending, "auth failures")
 
 
+def test_replayed_proposals_count_once_each_as_auth_failures(desk: Desk) -> None:
+    # A proposal's nonce is claimed inside its own transaction, not before the route runs.
+    pending = queued(desk)
+    credential = desk.bot["Authorization"].split()[1]
+    body = json.dumps(proposal(quantity="0.01")).encode()
+    headers = {**signing.sign(credential, "POST", "/v1/orders", body),
+               "Content-Type": "application/json"}
+    assert desk.client.post("/v1/orders", content=body, headers=headers).status_code == 201
+    for _ in range(3):
+        r = desk.client.post("/v1/orders", content=body, headers=headers)
+        assert r.status_code == 401, r.text
+    assert_quarantined(desk, pending, "auth failures")
+    assert len(quarantined(desk, "bot1")[0]["payload"]["evidence"]) == 3
+
+
 def test_repeated_calls_outside_the_role_quarantine_the_producer(desk: Desk) -> None:
     pending = queued(desk)
     for _ in range(2):

@@ -231,10 +231,9 @@ class UnitOfWork:
         if log is None:
             return snap
         total, mine = log.counts(self.now, p.producer)
-        return replace(snap, recent_proposals=total + 1,
-                       recent_by_producer={p.producer: mine + 1},
-                       recent_orders=log.recent_twins(self.now, p.producer, p.symbol, p.side,
-                                                      p.quantity))
+        return snap.evolve(recent_proposals=total + 1, recent_by_producer={p.producer: mine + 1},
+                           recent_orders=log.recent_twins(self.now, p.producer, p.symbol,
+                                                          p.side, p.quantity))
 
     def activity(self, limits: Limits) -> ActivityLog | None:
         t = limits.throttle
