@@ -55,4 +55,5 @@ def order_json(order: Order, checks_json: str | None = None) -> bytes:
         "rationale": order.rationale, "confidence": order.confidence,
         "approved_by": order.approved_by,
         "checks": orjson.Fragment(checks_json) if checks_json else [],
+        "venue": order.venue, "scope_version": order.scope_version, "origin": order.origin,
     }, default=_money, option=orjson.OPT_UTC_Z)

@@ -37,7 +37,9 @@ def orders(draw: st.DrawFn) -> Order:
         venue_order_id=draw(st.none() | names), reason=draw(st.none() | names),
         limits_version=draw(st.none() | names), rationale=draw(st.none() | names),
         confidence=draw(st.none() | st.decimals(0, 1, places=4)),
-        approved_by=draw(st.none() | names), decided_at=draw(st.none() | times))
+        approved_by=draw(st.none() | names), decided_at=draw(st.none() | times),
+        venue=draw(st.none() | names), scope_version=draw(st.none() | st.integers(1, 99)),
+        origin=draw(st.none() | st.just("system")))
 
 
 checks = st.lists(st.builds(CheckResult, names, st.booleans(), observed, observed, names),
