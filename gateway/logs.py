@@ -8,8 +8,12 @@ of the secrets this process holds (`redact`).
 
 from __future__ import annotations
 
+import atexit
+import copy
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import sys
 from datetime import UTC, datetime
@@ -77,8 +81,40 @@ def make_handler(fmt: str = "auto", stream: Any = None) -> logging.Handler:
     return handler
 
 
+class _Handoff(logging.handlers.QueueHandler):
+    """Hands each record to the logging thread, which formats and writes it: the group-commit
+    writer logs a decision line per proposal, and a write to stderr per line lets go of the
+    GIL and then waits to get it back, on the path every proposal queues behind."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # The message is fixed now (its arguments could change later); the exception stays
+        # on the record for the formatter, as with a handler called directly.
+        record = copy.copy(record)
+        record.msg, record.args = record.getMessage(), None
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
+def _stop_listener() -> None:
+    global _listener
+    if _listener is not None:
+        _listener.stop()  # writes out whatever is still queued
+        _listener = None
+
+
 def setup_logging(level: int | str = logging.INFO, fmt: str = "auto") -> None:
-    """JSON lines unless stderr is a terminal (`fmt`: auto, json or text)."""
+    """JSON lines unless stderr is a terminal (`fmt`: auto, json or text), written by a
+    logging thread (everything queued is written at exit)."""
+    global _listener
+    _stop_listener()
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    _listener = logging.handlers.QueueListener(records, make_handler(fmt))
+    _listener.start()
     root = logging.getLogger()
-    root.handlers[:] = [make_handler(fmt)]
+    root.handlers[:] = [_Handoff(records)]
     root.setLevel(level.upper() if isinstance(level, str) else level)
+
+
+atexit.register(_stop_listener)

@@ -156,6 +156,7 @@ def set_status(uow: UnitOfWork, name: str, status: str, actor: str, reason: str,
     if who.status == status:
         raise Conflict(f"{name} is already {status}")
     uow.conn.execute(update(principals).where(principals.c.name == name).values(status=status))
+    uow.principals_changed()
     withdrawn = withdraw_queue(uow, name, reason) if status != "active" else []
     verb = {"active": "reinstated", "suspended": "suspended", "revoked": "revoked"}[status]
     kind = "producer" if who.role is Role.PRODUCER else "operator"

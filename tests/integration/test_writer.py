@@ -1,6 +1,6 @@
 """The group-commit writer as coroutines see it: an answer only after its batch committed,
 each job's own error to its own caller, and a caller that gave up before its job started
-never has it run."""
+never has it run. And what it keeps between batches stays true."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from sqlalchemy import Engine, func, select
 from gateway.adapters.store.engine import make_engine
 from gateway.adapters.store.migrate import ensure_current
 from gateway.adapters.store.tables import audit_events
-from gateway.adapters.store.uow import UnitOfWork
-from gateway.adapters.store.writer import Writer
+from gateway.adapters.store.uow import BatchCache, UnitOfWork
+from gateway.adapters.store.writer import Writer, execute_batch
 from gateway.ports.clock import SystemClock
+from gateway.services import principals
 
 
 @pytest.fixture
@@ -96,3 +97,27 @@ def test_threads_still_submit_and_wait(writer: Writer, engine: Engine) -> None:
     futures = [writer.submit(note("test.thread", n)) for n in range(8)]
     assert len({f.result(timeout=30) for f in futures}) == 8
     assert records(engine, "test.thread") == 8
+
+
+def test_a_suspension_binds_the_next_proposal_whoever_made_it(engine: Engine) -> None:
+    """Producers' statuses are kept between batches: a suspension made in this process's
+    writer, or by another process, must still refuse the very next proposal."""
+    clock, cache = SystemClock(), BatchCache()
+
+    def batch(*jobs: Callable[[UnitOfWork], object]) -> list[object]:
+        outcomes = execute_batch(engine, clock, {}, list(jobs), cache)
+        return [error if error is not None else result for result, error in outcomes]
+
+    def inactive(uow: UnitOfWork) -> frozenset[str]:
+        return uow.inactive_producers()
+
+    def set_status(status: str) -> Callable[[UnitOfWork], object]:
+        return lambda uow: principals.set_status(uow, "bot", status, "admin:test", "test")
+
+    batch(lambda uow: principals.add(uow, "bot", principals.Role.PRODUCER, "p", "admin:test"))
+    assert batch(inactive) == [frozenset()]
+    assert batch(set_status("suspended"), inactive) == [[], frozenset({"bot"})]  # same batch
+    assert batch(inactive) == [frozenset({"bot"})]
+    # Another process (its own writer and cache) reinstates it.
+    execute_batch(engine, clock, {}, [set_status("active")], BatchCache())
+    assert batch(inactive) == [frozenset()]

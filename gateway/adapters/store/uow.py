@@ -101,9 +101,12 @@ class BatchCache:
     snapshot: RiskSnapshot | None = None
     positions: dict[str, Position] | None = None
     activity: ActivityLog | None = None
+    # Producers not active; every status change goes through principals.set_status, which
+    # drops this (and writes an audit record, so another process's change clears it too).
+    inactive: frozenset[str] | None = None
 
     def clear(self) -> None:
-        self.snapshot = self.positions = self.activity = None
+        self.snapshot = self.positions = self.activity = self.inactive = None
 
 
 
@@ -129,7 +132,6 @@ class UnitOfWork:
     # query before the jobs run); None when nobody probed, so every key must be looked up.
     known_keys: set[tuple[str, str]] | None = None
 
-    _inactive: frozenset[str] | None = None
     # Request nonces claimed in this batch (inserted with the batch), and which of the
     # batch's nonces the database already holds (probed in one query before the jobs run).
     new_nonces: list[dict[str, Any]] = field(default_factory=list)
@@ -148,9 +150,13 @@ class UnitOfWork:
     def inactive_producers(self) -> frozenset[str]:
         """Producers not active as of this transaction (one small query a batch): a
         suspension made by any process binds every process's very next batch."""
-        if self._inactive is None:
-            self._inactive = frozenset(self.conn.execute(_INACTIVE).scalars())
-        return self._inactive
+        if self.cache.inactive is None:
+            self.cache.inactive = frozenset(self.conn.execute(_INACTIVE).scalars())
+        return self.cache.inactive
+
+    def principals_changed(self) -> None:
+        """A principal's status changed in this transaction: read it afresh."""
+        self.cache.inactive = None
 
     def may_know_key(self, producer: str, key: str) -> bool:
         return self.known_keys is None or (producer, key) in self.known_keys

@@ -159,7 +159,7 @@ def _run_job(conn: Any, uow: UnitOfWork, fn: Job) -> tuple[Any, BaseException | 
         del uow.new_nonces[nonce_mark:]
         uow.state = mark[2]
         uow.invalidate()
-        uow.cache.activity = None
+        uow.cache.activity = uow.cache.inactive = None
         return None, exc
     if savepoint is not None:
         savepoint.commit()
