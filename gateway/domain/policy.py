@@ -22,14 +22,20 @@ def evaluate(
     # context would round a notional one step over a cap down onto it. EXACT is exact, and
     # every check runs inside this one context (an @exact check's own wrapper would only
     # enter it again: its body is called directly).
-    results: list[CheckResult] = []
     with localcontext(EXACT):
-        for check in checks:
-            try:
-                results.append(getattr(check, EXACT_BODY, check)(proposal, limits, snapshot))
-            except (ArithmeticError, ValueError) as exc:
-                # Fail closed: a check that cannot decide refuses.
-                name = check.__name__.removeprefix("check_")
-                results.append(CheckResult(name, False, None, None,
-                                           f"could not be evaluated ({exc}); refused"))
+        try:
+            results = [getattr(c, EXACT_BODY, c)(proposal, limits, snapshot) for c in checks]
+        except (ArithmeticError, ValueError):
+            # Rare: run them one by one, so the one that cannot decide refuses and every
+            # other still reports (checks are pure: running them again changes nothing).
+            results = [_run(c, proposal, limits, snapshot) for c in checks]
     return Decision(tuple(results))
+
+
+def _run(check: Check, p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+    try:
+        return getattr(check, EXACT_BODY, check)(p, limits, snap)
+    except (ArithmeticError, ValueError) as exc:
+        # Fail closed: a check that cannot decide refuses.
+        name = check.__name__.removeprefix("check_")
+        return CheckResult(name, False, None, None, f"could not be evaluated ({exc}); refused")
