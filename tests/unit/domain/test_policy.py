@@ -160,6 +160,19 @@ def test_evaluate_runs_exactly_the_checks_it_is_given() -> None:
     assert decision.passed
 
 
+def test_a_check_that_cannot_decide_refuses_and_every_other_check_still_reports() -> None:
+    def check_broken(p: Proposal, lim: Limits, snap: RiskSnapshot) -> CheckResult:
+        raise ArithmeticError("no way to tell")
+
+    decision = evaluate(proposal(), limits(), snapshot(),
+                        checks=(lambda *_: ok("first"), check_broken, lambda *_: ok("last")))
+
+    assert [(c.name, c.passed) for c in decision.checks] == [
+        ("first", True), ("broken", False), ("last", True)]
+    assert "could not be evaluated (no way to tell)" in decision.checks[1].message
+    assert not decision.passed
+
+
 @pytest.mark.parametrize("quantity", ["Infinity", "-Infinity"])
 def test_evaluate_denies_an_infinite_quantity(quantity: str) -> None:
     decision = evaluate(proposal(quantity=quantity), limits(), snapshot())
