@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from .bulk import BulkInsert
 from .canonical import Encoded, canonical
 from .tables import audit_events
 
@@ -33,7 +34,7 @@ class Head:
 
 _HEAD = select(audit_events.c.seq, audit_events.c.hash).order_by(
     audit_events.c.seq.desc()).limit(1)
-_INSERT = insert(audit_events)
+_BULK = BulkInsert(audit_events)
 
 
 def read_head(conn: Connection) -> Head:
@@ -80,5 +81,5 @@ class AuditAppender:
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            conn.execute(_INSERT, self.rows)
+            _BULK.execute(conn, self.rows)
             self.rows = []

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, select
 
+from .bulk import BulkInsert
 from .tables import nonces
 from .uow import BatchCache, UnitOfWork
 
@@ -18,7 +19,7 @@ PRUNE_EVERY_S = 10.0
 _KNOWN = select(nonces.c.key_id, nonces.c.nonce).where(
     nonces.c.key_id.in_(bindparam("key_ids", expanding=True)),
     nonces.c.nonce.in_(bindparam("nonces", expanding=True)))
-_INSERT = insert(nonces)
+_BULK = BulkInsert(nonces)
 _PRUNE = delete(nonces).where(nonces.c.expires_at < bindparam("now"))
 
 
@@ -33,7 +34,7 @@ def known(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, 
 
 def flush(conn: Connection, uow: UnitOfWork, cache: BatchCache) -> None:
     if uow.new_nonces:
-        conn.execute(_INSERT, uow.new_nonces)
+        _BULK.execute(conn, uow.new_nonces)
         uow.new_nonces = []
     last = cache.nonces_pruned_at
     if last is None or (uow.now - last).total_seconds() > PRUNE_EVERY_S:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
-    insert,
     not_,
     or_,
     select,
@@ -27,6 +26,7 @@ from gateway.domain.halts import FLATTEN_PRODUCER, HaltBook
 from gateway.domain.orders import RESERVING_STATES, Order, OrderState, OrderType, Side
 from gateway.domain.risk import Reservation
 
+from .bulk import BulkInsert
 from .canonical import canonical
 from .tables import orders
 
@@ -95,7 +95,7 @@ def known_keys(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[
 
 
 # Built once: building a statement (and its cache key) costs more than running it.
-_INSERT = insert(orders)
+_BULK = BulkInsert(orders)
 # Both columns constrained, so the (producer, idempotency_key) unique index serves it.
 _KNOWN_KEYS = select(orders.c.producer, orders.c.idempotency_key).where(
     orders.c.producer.in_(bindparam("producers", expanding=True)),
@@ -105,8 +105,8 @@ _KNOWN_KEYS = select(orders.c.producer, orders.c.idempotency_key).where(
 def flush_inserts(conn: Connection, uow: UnitOfWork) -> None:
     """Insert the batch's buffered new orders in one round trip."""
     if uow.new_orders:
-        conn.execute(_INSERT, [{**_values(o), "checks": c, "claimed_by": None}
-                               for o, c in uow.new_orders])
+        _BULK.execute(conn, [{**_values(o), "checks": c, "claimed_by": None}
+                             for o, c in uow.new_orders])
         uow.new_orders.clear()
 
 

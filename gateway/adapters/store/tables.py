@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from gateway.domain.money import EXACT
 
 
 class Money(TypeDecorator[Decimal]):
@@ -43,9 +45,11 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        # PostgreSQL pads to the column scale; normalising keeps values readable.
+        # PostgreSQL pads to the column scale; normalising keeps values readable. In the exact
+        # context: the default one rounds past 28 digits, and amounts carry up to 38.
         d = Decimal(value)
-        return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+        with localcontext(EXACT):
+            return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
 UtcDateTime = DateTime(timezone=True)
