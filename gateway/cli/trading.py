@@ -49,6 +49,8 @@ def register(sub: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import gc
+
     import uvicorn
 
     from gateway.api.app import create_app
@@ -80,6 +82,14 @@ def serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(create_app(gateway), host=args.host or settings.host,
                             port=args.port or settings.port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=3, log_config=None)
+    # Everything built so far (ccxt, pydantic's and SQLAlchemy's machinery: ~100k objects)
+    # lives as long as the process: full garbage collections need not walk it again (each
+    # took ~70 ms under intake load, a pause every waiting proposal sat through). Young
+    # collections come every 10,000 surviving objects instead of 700: a proposal's objects
+    # mostly die young by reference counting, and collecting less often walks fewer of them
+    # (GC time under intake load fell to about a third).
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     Server(config).run()
     if gateway.unresolved:
         print(f"gateway: stopped with {len(gateway.unresolved)} send(s) unresolved (outcome "
