@@ -117,8 +117,12 @@ class Metrics:
                                                    "sending", facts.approved_waiting),
                 "gateway_audit_head_seq": ("Position of the audit chain's head",
                                            facts.audit_head),
-                "gateway_halted": ("1 while trading is halted", int(facts.halted)),
+                "gateway_halted": ("1 while all trading is halted", int(facts.halted)),
             }
             for name, (doc, value) in gauges.items():
                 Gauge(name, doc, registry=shared).set(value)
+            scoped = Gauge("gateway_scoped_halts", "Halts of one symbol or one producer in "
+                           "force", ["scope"], registry=shared)
+            for scope in ("symbol", "producer"):  # both always present: 0 is a reading too
+                scoped.labels(scope).set(sum(1 for h in facts.scoped if h.scope == scope))
         return generate_latest(self.registry) + generate_latest(shared)

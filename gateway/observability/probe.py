@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, create_engine, func, select
@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from gateway.adapters.store.tables import audit_events, gateway_state, orders
+from gateway.adapters.store.uow import read_scoped
+from gateway.domain.halts import Halt
 from gateway.domain.orders import OrderState
 
 
@@ -34,6 +36,11 @@ class DbFacts:
     oldest_pending_at: datetime | None = None
     approved_waiting: int = 0
     audit_head: int = 0
+    halt_since: datetime | None = None
+    halt_rule: str | None = None
+    # Halts of one symbol or one producer, read in the same transaction as the global one
+    # (the same rows `gateway status` lists).
+    scoped: tuple[Halt, ...] = ()
 
 
 def probe_engine(url: str, timeout_s: float) -> Engine:
@@ -52,20 +59,23 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def read_facts(engine: Engine, full: bool) -> DbFacts:
-    with engine.connect() as conn:
-        row = conn.execute(select(gateway_state.c.halted, gateway_state.c.halt_reason)
+    with engine.connect() as conn:  # one transaction (autobegin): halts read together
+        row = conn.execute(select(gateway_state.c.halted, gateway_state.c.halt_reason,
+                                  gateway_state.c.halt_since, gateway_state.c.halt_rule)
                            .where(gateway_state.c.id == 1)).first()
         if row is None:
             raise ProbeFailed("no gateway_state row: run `gateway db upgrade`")
+        halts = DbFacts(bool(row.halted), row.halt_reason, halt_since=_utc(row.halt_since),
+                        halt_rule=row.halt_rule, scoped=read_scoped(conn))
         if not full:
-            return DbFacts(bool(row.halted), row.halt_reason)
+            return halts
         pending = conn.execute(select(func.count(), func.min(orders.c.created_at)).where(
             orders.c.state == OrderState.PENDING_APPROVAL.value)).one()
         approved = conn.execute(select(func.count()).where(
             orders.c.state == OrderState.APPROVED.value)).scalar_one()
         head = conn.execute(select(func.max(audit_events.c.seq))).scalar_one()
-        return DbFacts(bool(row.halted), row.halt_reason, int(pending[0]), _utc(pending[1]),
-                       int(approved), int(head or 0))
+        return replace(halts, pending=int(pending[0]), oldest_pending_at=_utc(pending[1]),
+                       approved_waiting=int(approved), audit_head=int(head or 0))
 
 
 class DbProbe:

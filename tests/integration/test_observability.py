@@ -1,6 +1,6 @@
 """Seeing inside: after a lifecycle through the API, /metrics counts what happened, /readyz
-flips with the halt, and the log has one line per decision, without a secret
-(SQLite and PostgreSQL)."""
+flips with the global halt and lists every halt, and the log has one line per decision, without a
+secret (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,7 @@ def test_readiness_reports_each_check_and_flips_with_the_halt(desk: Desk) -> Non
     assert ready.status_code == 200, ready.text
     assert set(ready.json()["checks"]) == {"database", "venue", "limits", "halt"}
     assert all(c["ok"] for c in ready.json()["checks"].values())
+    assert ready.json()["halts"] == {"global": None, "symbols": [], "producers": []}
     desk.client.post("/v1/halt", json={"reason": "drill"}, headers=desk.trader)
     halted = desk.client.get("/readyz")
     assert halted.status_code == 503
@@ -102,6 +104,48 @@ def test_readiness_reports_each_check_and_flips_with_the_halt(desk: Desk) -> Non
     assert checks["database"]["ok"] and checks["venue"]["ok"] and checks["limits"]["ok"]
     desk.client.post("/v1/resume", json={"reason": "clear"}, headers=desk.risk)
     assert desk.client.get("/readyz").status_code == 200
+
+
+def _halts(desk: Desk) -> tuple[int, dict[str, object], dict[str, list[dict[str, object]]]]:
+    r = desk.client.get("/readyz")
+    return r.status_code, r.json()["checks"]["halt"], r.json()["halts"]
+
+
+def _listed(halts: list[dict[str, object]]) -> list[tuple[object, object, datetime]]:
+    return [(h["target"], h["reason"], datetime.fromisoformat(str(h["since"]))) for h in halts]
+
+
+def test_readiness_lists_scoped_halts_as_status_does_and_stays_ready_for_them(
+        desk: Desk) -> None:
+    for body in ({"reason": "feed broken", "symbol": "BTC/USDT"},
+                 {"reason": "loops", "producer": "bot1"}):
+        assert desk.client.post("/v1/halt", json=body, headers=desk.trader).status_code == 200
+    status, check, halts = _halts(desk)
+    assert status == 200  # a narrow halt does not take the process out of the balancer
+    assert check == {"ok": True, "detail": "trading, except symbol BTC/USDT, producer bot1"}
+    assert halts["global"] is None
+    scoped = desk.client.get("/v1/status", headers=desk.trader).json()["halts"]
+    for scope, key in (("symbol", "symbols"), ("producer", "producers")):
+        assert _listed(halts[key]) == _listed([h for h in scoped if h["scope"] == scope])
+    assert [h["target"] for h in halts["symbols"]] == ["BTC/USDT"]
+    assert [h["target"] for h in halts["producers"]] == ["bot1"]
+    assert "trader1" not in desk.client.get("/readyz").text  # who halted: status only
+    m = scrape(desk)
+    assert m[("gateway_scoped_halts", (("scope", "symbol"),))] == 1
+    assert m[("gateway_scoped_halts", (("scope", "producer"),))] == 1
+    assert m[("gateway_halted", ())] == 0
+
+    desk.client.post("/v1/halt", json={"reason": "drill"}, headers=desk.trader)
+    status, check, halts = _halts(desk)
+    assert (status, check) == (503, {"ok": False, "detail": "halted: drill"})
+    assert halts["global"]["reason"] == "drill"  # type: ignore[index]
+    assert len(halts["symbols"]) == len(halts["producers"]) == 1  # still listed beneath it
+
+    for body in ({"reason": "ok"}, {"reason": "ok", "symbol": "BTC/USDT"}):
+        assert desk.client.post("/v1/resume", json=body, headers=desk.risk).status_code == 200
+    status, check, halts = _halts(desk)
+    assert (status, check["detail"], halts["symbols"]) == (200, "trading, except producer "
+                                                           "bot1", [])
 
 
 def test_operator_auth_on_metrics_refuses_anonymous_scrapes(database_url: str,

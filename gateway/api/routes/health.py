@@ -1,10 +1,10 @@
 """Health for load balancers and orchestrators, and metrics for Prometheus.
 
 /healthz: the process is alive. /readyz: this process should get traffic, with each check
-reported separately (database, venue, limits, halt); cheap and bounded in time (a hung
-database fails the probe after `ready_timeout_s`, it never hangs it). /metrics: Prometheus
-text; open to anonymous scrapers on the port unless `metrics.auth = "operator"`, never to
-producer credentials.
+reported separately (database, venue, limits, halt) and every halt in force listed; cheap
+and bounded in time (a hung database fails the probe after `ready_timeout_s`, it never
+hangs it). /metrics: Prometheus text; open to anonymous scrapers on the port unless
+`metrics.auth = "operator"`, never to producer credentials.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from gateway.domain.halts import Halt, HaltScope
 from gateway.observability.probe import DbFacts, ProbeFailed
 from gateway.services.principals import HUMAN_ROLES, Principal, Role
 
@@ -34,10 +35,42 @@ def _check(ok: bool, detail: str) -> dict[str, Any]:
     return {"ok": ok, "detail": detail}
 
 
+def _halt(h: Halt) -> dict[str, Any]:
+    # The same halts `gateway status` lists, without who set them: /readyz answers anyone
+    # who can reach the port, and the actor is an operator's name.
+    return {"target": h.target or None, "reason": h.reason, "since": h.since.isoformat(),
+            "rule": h.rule}
+
+
+def _halts(facts: DbFacts) -> dict[str, Any]:
+    scoped = {scope: [_halt(h) for h in facts.scoped if h.scope is scope]
+              for scope in (HaltScope.SYMBOL, HaltScope.PRODUCER)}
+    glob = None if not facts.halted else {
+        "target": None, "reason": facts.halt_reason or "no reason given",
+        "since": facts.halt_since.isoformat() if facts.halt_since else None,
+        "rule": facts.halt_rule}
+    return {"global": glob, "symbols": scoped[HaltScope.SYMBOL],
+            "producers": scoped[HaltScope.PRODUCER]}
+
+
+def _halt_check(facts: DbFacts | None) -> dict[str, Any]:
+    """Only the global halt makes a process unready (docs/deploy.md): a symbol or producer
+    halt stops the same orders in every process, so taking processes out of the balancer
+    for it would cut off everything else they serve (other symbols, the desk, resume)."""
+    if facts is None:
+        return _check(False, "unknown: the database did not answer")
+    if facts.halted:
+        return _check(False, f"halted: {facts.halt_reason or 'no reason given'}")
+    if facts.scoped:
+        return _check(True, "trading, except " + ", ".join(h.label for h in facts.scoped))
+    return _check(True, "trading")
+
+
 @router.get("/readyz", responses={503: {"description": "Not ready: see which check failed"}})
 async def readyz(request: Request) -> JSONResponse:
     """200 only when the database answers, the venue is reachable, limits are loaded and
-    trading is not halted (and the process is not shutting down); 503 otherwise."""
+    trading is not halted as a whole (and the process is not shutting down); 503 otherwise.
+    `halts` lists the global halt and every symbol and producer halt (null: unknown)."""
     gw = gateway_of(request)
     checks: dict[str, dict[str, Any]] = {}
     facts: DbFacts | None = None
@@ -58,16 +91,12 @@ async def readyz(request: Request) -> JSONResponse:
         checks["limits"] = _check(True, f"version {version} loaded")
     except Exception as exc:  # a holder that cannot say what is in force is not ready
         checks["limits"] = _check(False, f"not loaded: {exc}")
-    if facts is None:
-        checks["halt"] = _check(False, "unknown: the database did not answer")
-    elif facts.halted:
-        checks["halt"] = _check(False, f"halted: {facts.halt_reason or 'no reason given'}")
-    else:
-        checks["halt"] = _check(True, "trading")
+    checks["halt"] = _halt_check(facts)
     if gw.draining:
         checks["process"] = _check(False, "shutting down: finishing in-flight work")
     ready = all(c["ok"] for c in checks.values())
-    return JSONResponse({"ready": ready, "instance": gw.instance, "checks": checks},
+    return JSONResponse({"ready": ready, "instance": gw.instance, "checks": checks,
+                         "halts": None if facts is None else _halts(facts)},
                         status_code=200 if ready else 503,
                         headers={"Cache-Control": "no-store"})
 
