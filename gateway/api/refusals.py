@@ -53,8 +53,11 @@ async def record(request: Request, exc: Exception) -> None:
         return
     status, code, message, field = outcome(exc)
     order_id = request.path_params.get("order_id")
+    # The role is there for the refused-calls counter and log line (observability/): the
+    # actor alone does not say whether an operator is a trader, risk or admin.
+    role = who.role.value if who is not None else actor.partition(":")[0]
     payload: dict[str, Any] = {"method": request.method, "path": request.url.path,
-                               "status": status, "code": code, "field": field}
+                               "status": status, "code": code, "field": field, "role": role}
     if order_id is not None and len(order_id) > ORDER_ID_MAX:
         order_id = None  # not one of ours; the path keeps it
     try:  # bounded: a writer that has stopped must not hold the refusal's answer

@@ -63,6 +63,9 @@ class Metrics:
                                   "found", registry=r)
         self.access_refusals = Counter("gateway_access_refusals", "Requests refused for "
                                        "credentials or role", ["kind"], registry=r)
+        self.refused_calls = Counter("gateway_refused_calls", "Calls refused by the API "
+                                     "(audited as call.refused), by error code and caller "
+                                     "role", ["code", "role"], registry=r)
         self.venue_seconds = Histogram("gateway_venue_request_seconds", "Venue call latency",
                                        ["call"], buckets=VENUE_BUCKETS, registry=r)
         self.venue_errors = Counter("gateway_venue_errors", "Venue calls that failed, by "
@@ -98,6 +101,11 @@ class Metrics:
                 self.mismatches.inc()
             elif kind.startswith("access."):
                 self.access_refusals.labels(kind.removeprefix("access.")).inc()
+            elif kind == "call.refused":
+                # Both labels come from fixed sets (the API's error codes, the roles); the
+                # path, which a caller chooses, is never a label.
+                self.refused_calls.labels(str(e.payload.get("code") or "unknown"),
+                                          str(e.payload.get("role") or "unknown")).inc()
 
     def exposition(self, facts: DbFacts | None, now: datetime) -> bytes:
         """This process's counters, then the shared gauges read for this scrape."""

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# Records of these kinds are decisions or alarms: each gets one log line.
+# Records of these kinds are decisions or alarms: each gets one log line. `call.` is a
+# refused call (api/refusals.py): a caller probing or a client out of step is worth seeing.
 WATCHED_PREFIXES = ("order.", "halt.", "producer.", "venue.", "limits.", "access.",
-                    "proposal.", "risk.")
+                    "proposal.", "risk.", "call.")
 # Order records that say nothing new to a person (the transition records do).
 QUIET = frozenset({"order.proposed", "order.fill", "order.reevaluated"})
 # Whose body holds nothing a log line or counter needs.

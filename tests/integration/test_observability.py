@@ -1,6 +1,6 @@
 """Seeing inside: after a lifecycle through the API, /metrics counts what happened, /readyz
-flips with the global halt and lists every halt, and the log has one line per decision, without a
-secret (SQLite and PostgreSQL)."""
+flips with the global halt and lists every halt, and the log has one line per decision and
+per refused call, without a secret (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -185,3 +185,44 @@ def test_the_log_has_one_line_per_decision_and_no_secret(
         credential = header["Authorization"].split(" ", 1)[1]
         assert credential not in text
         assert credential.split(".")[-1] not in text  # a producer's signing secret
+
+
+def _refused_lines(caplog: pytest.LogCaptureFixture, n: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 15  # lines follow the commit: a bound, not a timing check
+    while True:
+        found = [r.fields for r in caplog.records  # type: ignore[attr-defined]
+                 if getattr(r, "fields", {}).get("event") == "call.refused"]
+        if len(found) >= n or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_each_refused_call_is_one_log_line_and_counted_by_code_and_role(
+        desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    order = desk.client.post("/v1/orders", json=proposal(), headers=desk.bot).json()
+    stale = desk.client.post(f"/v1/orders/{order['id']}/approve", json={"version": 7},
+                             headers=desk.trader)
+    assert stale.status_code == 409
+    marker = "do-not-log-this-rationale"
+    bad = desk.client.post("/v1/orders", json=proposal(quantity=0.1, rationale=marker),
+                           headers=desk.bot)
+    assert bad.status_code == 422
+    m = _wait_for(desk, ("gateway_refused_calls_total",
+                         (("code", "validation_error"), ("role", "producer"))), 1)
+    assert m[("gateway_refused_calls_total", (("code", "conflict"), ("role", "trader")))] == 1
+
+    fields = _refused_lines(caplog, 2)
+    assert fields == [
+        {"event": "call.refused", "decision": "refused call", "audit_seq": fields[0]["audit_seq"],
+         "order_id": order["id"], "operator": "trader1", "role": "trader", "method": "POST",
+         "path": f"/v1/orders/{order['id']}/approve", "status": 409, "code": "conflict"},
+        {"event": "call.refused", "decision": "refused call", "audit_seq": fields[1]["audit_seq"],
+         "producer": "bot1", "role": "producer", "method": "POST", "path": "/v1/orders",
+         "status": 422, "code": "validation_error"}]
+    text = "\n".join(r.getMessage() + json.dumps(getattr(r, "fields", {}), default=str)
+                     for r in caplog.records if r.name == "gateway.decisions")
+    assert marker not in text and "not a JSON number" not in text  # neither body nor message
+    for header in (desk.bot, desk.trader):
+        credential = header["Authorization"].split(" ", 1)[1]
+        assert credential not in text and credential.split(".")[-1] not in text

@@ -39,7 +39,8 @@ def test_a_stale_approval_is_audited_with_who_the_order_and_why(desk: Desk) -> N
     assert (refused["actor"], refused["order_id"]) == ("operator:trader1", order["id"])
     assert "changed since you saw it" in refused["reason"]
     assert refused["payload"] == {"method": "POST", "status": 409, "code": "conflict",
-                                  "path": f"/v1/orders/{order['id']}/approve", "field": None}
+                                  "path": f"/v1/orders/{order['id']}/approve", "field": None,
+                                  "role": "trader"}
 
 
 def test_an_approval_while_halted_and_an_invalid_proposal_are_audited(desk: Desk) -> None:
@@ -65,6 +66,7 @@ def test_a_suspended_producers_call_is_audited_though_not_admitted(desk: Desk) -
     assert (r.status_code, r.json()["error"]["code"]) == (403, "quarantined")
     [refused] = records(desk, "call.refused")
     assert refused["actor"] == "producer:bot1" and refused["payload"]["code"] == "quarantined"
+    assert refused["payload"]["role"] == "producer"  # named from the actor: not admitted
 
 
 def test_refusals_with_records_of_their_own_are_not_recorded_twice(desk: Desk) -> None:
