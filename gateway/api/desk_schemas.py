@@ -1,12 +1,25 @@
-"""Wire schemas of the desk's endpoints (edit, limits, producers, impact, utilisation, PnL)."""
+"""Wire schemas of the desk's endpoints (who am I, edit, limits, producers, impact,
+utilisation, PnL)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
 from .schemas import DecimalOut, DecimalStr, OrderOut, Wire
+
+
+class MeOut(Wire):
+    """The operator calling: the desk offers only what this role may do."""
+
+    name: str
+    role: Literal["trader", "risk", "admin"]
+    principal: str = Field(description="The person who answers for this operator")
+    jurisdiction: str | None
+    expires_at: datetime | None = Field(description="When this token stops working (null: "
+                                        "never)")
 
 
 class EditIn(Wire):

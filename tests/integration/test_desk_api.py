@@ -155,3 +155,16 @@ def test_audit_tail_is_newest_first_and_filters_by_producer_and_operator(desk: D
     assert [e["kind"] for e in by_tina] == ["order.denied"]
     assert desk.client.get("/v1/desk/audit-tail", params={"producer": "bot2"},
                            headers=desk.trader).json()["events"] == []
+
+
+def test_me_tells_an_operator_their_name_and_role_and_refuses_producers(desk: Desk) -> None:
+    for who, name, role, person in ((desk.trader, "trader1", "trader", "tina"),
+                                    (desk.risk, "risk1", "risk", "rita")):
+        r = desk.client.get("/v1/me", headers=who)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"name": name, "role": role, "principal": person,
+                            "jurisdiction": None, "expires_at": None}
+    r = desk.client.get("/v1/me", headers=desk.bot)  # as any desk route: 403, audited
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "forbidden")
+    assert "rita" not in r.text and "tina" not in r.text
+    assert desk.client.get("/v1/me").status_code == 401

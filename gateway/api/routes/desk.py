@@ -1,4 +1,5 @@
-"""What the approval desk needs beyond the order routes: edit, limits and read-only overviews."""
+"""What the approval desk needs beyond the order routes: who is at the desk, edit, limits and
+read-only overviews."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ..desk_schemas import (
     EditIn,
     ImpactOut,
     LimitsOut,
+    MeOut,
     PnlOut,
     PnlPoint,
     ProducerOut,
@@ -35,6 +37,17 @@ from ..schemas import AuditEventOut, AuditPage, OrderOut
 from ..views import order_out
 
 router = APIRouter(prefix="/v1", tags=["desk"])
+
+
+@router.get("/me", response_model=MeOut)
+async def me(request: Request) -> MeOut:
+    """The calling operator's name and role. Operators only: a producer is refused (403,
+    audited) as on every desk route, and learns nothing it does not already have."""
+    who = await require(request, *HUMAN_ROLES)
+    # Validated, not cast: only the three human roles fit the wire model.
+    return MeOut.model_validate({"name": who.name, "role": who.role.value,
+                                 "principal": who.principal, "jurisdiction": who.jurisdiction,
+                                 "expires_at": who.expires_at})
 
 
 @router.post("/orders/{order_id}/edit", response_model=OrderOut, openapi_extra=body_schema(EditIn))
