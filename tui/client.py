@@ -21,6 +21,7 @@ from gateway.api.desk_schemas import (
     EditIn,
     ImpactOut,
     LimitsOut,
+    MeOut,
     PnlOut,
     ProducersOut,
     QueueOut,
@@ -86,6 +87,10 @@ class DeskApi:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def me(self) -> MeOut:
+        """Who the token belongs to, and their role: the desk offers only what it allows."""
+        return await self._call("GET", "/v1/me", MeOut)
 
     async def pending_orders(self, limit: int = PENDING_LIMIT) -> QueueOut:
         """Pending orders, soonest expiry first, checks counted (fetch one order for them)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from gateway.api.desk_schemas import ImpactOut, LimitsOut
+from gateway.api.desk_schemas import ImpactOut, LimitsOut, MeOut
 from gateway.api.schemas import AuditEventOut, HaltOut, OrderOut, PricesOut, StatusOut
 from tui.client import DeskError
 
@@ -52,6 +52,14 @@ class StatusLoaded(Message):
     def __init__(self, status: StatusOut) -> None:
         super().__init__()
         self.status = status
+
+
+class IdentityLoaded(Message):
+    """The gateway said whose token the desk holds, and its role."""
+
+    def __init__(self, me: MeOut) -> None:
+        super().__init__()
+        self.me = me
 
 
 class HaltChanged(Message):

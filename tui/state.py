@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from gateway.api.desk_schemas import MeOut
 from gateway.api.schemas import HaltOut, OrderOut
+
+# Who may resume trading (POST /v1/resume). The gateway decides and refuses the rest; the
+# desk only stops offering what would be refused.
+RESUME_ROLES = frozenset({"risk", "admin"})
 
 
 @dataclass
@@ -18,6 +23,8 @@ class DeskState:
 
     orders: list[OrderOut] = field(default_factory=list)
     halt: HaltOut | None = None
+    # Whose token this is (GET /v1/me); None until the gateway has said.
+    operator: MeOut | None = None
     feed_up: bool = False
     # Bumped whenever the stream connects or drops, so a queue fetched before a drop
     # cannot be mistaken for a fresh one.
@@ -84,3 +91,12 @@ class DeskState:
         if order.expires_at <= self.server_now(local_now):
             return "This order has expired; the gateway will no longer accept a decision on it."
         return None
+
+    def resume_refusal(self) -> str | None:
+        """Why this operator may not resume trading, or None if they may or their role is not
+        known yet (then the gateway decides, and a refusal is explained like any other)."""
+        who = self.operator
+        if who is None or who.role in RESUME_ROLES:
+            return None
+        return (f"Only a risk officer or admin may resume trading; this desk is signed in as "
+                f"{who.name}, a {who.role}. Ask one of them to resume (`gateway resume`).")

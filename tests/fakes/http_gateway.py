@@ -77,6 +77,8 @@ class FakeGatewayHttp:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # When set to an unset Event, queue fetches read now but answer once it is set.
         self.slow_queue: asyncio.Event | None = None
+        # False: GET /v1/me is not there (a gateway older than the desk).
+        self.knows_me = True
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -233,6 +235,9 @@ class FakeGatewayHttp:
                 if self.role not in ("risk", "admin"):
                     return _error(403, "forbidden", "only risk or admin may resume trading")
                 return _model(self.set_halt(False, self.actor, body["reason"]))
+            case "GET", ["me"] if self.knows_me:
+                return _json({"name": self.actor, "role": self.role, "principal": "Pat",
+                              "jurisdiction": None, "expires_at": None})
             case "GET", ["status"]:
                 return _model(self._status())
             case "GET", ["audit"]:

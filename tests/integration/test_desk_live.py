@@ -47,6 +47,12 @@ class LiveDesk(RecordingDesk):
         self._clock = None
 
 
+def shown_actions(app: RecordingDesk) -> set[str]:
+    """What the footer offers, and a key press would run."""
+    return {b.binding.action for b in app.desk.active_bindings.values()
+            if b.binding.show and b.enabled}
+
+
 async def wait(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
     for _ in range(500):  # a bound on polling, not a timing assertion
         if condition():
@@ -90,11 +96,40 @@ async def test_desk_decides_orders_and_halts_against_the_real_gateway(served: Se
         await wait(pilot, lambda: bool(app.desk.halt_banner.display), "halt banner")
         assert "operator:trader1" in plain(app.desk.halt_banner.content)
 
+        # The gateway told the desk its operator is a trader: R is not offered, and
+        # pressing it says why instead of sending a resume the gateway would refuse.
+        await wait(pilot, lambda: app.desk.state.operator is not None, "role learned")
+        assert "resume" not in shown_actions(app)
         await pilot.press("R")
-        await wait(pilot, lambda: len(app.screen_stack) > 1, "resume prompt")
-        app.screen.query_one(Input).value = "all clear"
-        await pilot.press("enter")
-        await wait(pilot, lambda: app.said("ask a risk officer or admin"), "403 explained")
+        await wait(pilot, lambda: app.said("Only a risk officer or admin may resume"), "why")
+        assert app.said("signed in as trader1, a trader") and len(app.screen_stack) == 1
+        async with httpx.AsyncClient(base_url=served.url, headers=auth(served.trader)) as c:
+            denied = (await c.get("/v1/audit", params={"kind": "access.denied"})).json()
+        assert denied["events"] == []  # no resume reached the gateway
+        assert bool(app.desk.halt_banner.display)
+
+
+async def test_a_risk_officers_desk_learns_its_role_and_resumes_on_the_real_gateway(
+        tmp_path: Path) -> None:
+    gw = make_gateway(f"sqlite:///{tmp_path}/gateway.db", tmp_path)
+    rita = add(gw, "risk1", "risk", "rita")
+    with in_thread(gw) as (url, _):
+        async with httpx.AsyncClient(base_url=url, headers=auth(rita)) as client:
+            r = await client.post("/v1/halt", json={"reason": "drill"})
+            assert r.status_code == 200, r.text
+        app = LiveDesk(url, rita)
+        async with app.run_test(size=(150, 40)) as pilot:
+            await wait(pilot, lambda: app.desk.state.operator is not None
+                       and bool(app.desk.halt_banner.display), "desk live, halted")
+            assert app.desk.state.operator.role == "risk"  # type: ignore[union-attr]
+            assert "risk1 (risk)" in str(app.desk.sub_title)
+            assert "resume" in shown_actions(app)
+            await pilot.press("R")
+            await wait(pilot, lambda: len(app.screen_stack) > 1, "resume prompt")
+            app.screen.query_one(Input).value = "drill over"
+            await pilot.press("enter")
+            await wait(pilot, lambda: not app.desk.halt_banner.display, "banner cleared")
+            assert app.said("Trading resumed; confirmed by the gateway.")
 
 
 async def test_two_desks_dual_approval_edit_and_disconnect_on_the_real_gateway(

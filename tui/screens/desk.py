@@ -29,6 +29,7 @@ from tui.messages import (
     FeedDown,
     FeedUp,
     HaltChanged,
+    IdentityLoaded,
     ImpactLoaded,
     LimitsLoaded,
     OrderLoaded,
@@ -54,6 +55,8 @@ class DeskScreen(DeskActions):
         Binding("o", "overview", "Overview", id="overview", tooltip="Positions, producers, audit"),
         Binding("H", "halt", "Halt", id="halt", tooltip="Halt all trading"),
         Binding("R", "resume", "Resume", id="resume", tooltip="Resume trading (risk/admin)"),
+        # Active instead of `resume` when the operator's role may not resume: says why.
+        Binding("R", "resume_refused", "Resume", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "app.quit", "Quit", id="quit"),
@@ -95,6 +98,7 @@ class DeskScreen(DeskActions):
         self.queue.highlight_listener = self._highlighted
         self._render_liveness()
         self.queue.focus()
+        self.load_identity()
         self.load_status()
         self.load_market()
         self._follow_events()  # the queue is fetched once the stream is up (FeedUp)
@@ -110,6 +114,8 @@ class DeskScreen(DeskActions):
         self._render_liveness()
         self.request_queue()  # events may have been missed while down
         self.load_status()
+        if self.state.operator is None:
+            self.load_identity()
 
     @on(FeedDown)
     def _feed_down(self, message: FeedDown) -> None:
@@ -144,6 +150,12 @@ class DeskScreen(DeskActions):
             # Say so rather than let a capped list pass for the whole queue.
             self.queue.border_title = f"Pending approval: first {PENDING_LIMIT} shown, more wait"
         self._render_liveness()
+
+    @on(IdentityLoaded)
+    def _identity_loaded(self, message: IdentityLoaded) -> None:
+        me = self.state.operator = message.me
+        self.sub_title = f"{self.api.base_url} · {me.name} ({me.role})"
+        self.refresh_bindings()  # the footer offers only what this role may do
 
     @on(StatusLoaded)
     def _status_loaded(self, message: StatusLoaded) -> None:

@@ -79,7 +79,24 @@ class DeskActions(DeskIO):
         )
         self.app.push_screen(modal, callback=partial(self._halt_with_reason, True))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # R is bound twice (DeskScreen.BINDINGS): `resume`, shown in the footer, for whoever
+        # may resume (or whose role is not known yet), and `resume_refused`, never shown, which
+        # says why for the others. Exactly one of them is active at a time.
+        if action == "resume":
+            return self.state.resume_refusal() is None
+        if action == "resume_refused":
+            return self.state.resume_refusal() is not None
+        return True
+
+    def action_resume_refused(self) -> None:
+        if (why := self.state.resume_refusal()) is not None:
+            self._say(why, title="Resume", severity="warning", timeout=10)
+
     def action_resume(self) -> None:
+        if self.state.resume_refusal() is not None:  # the role arrived after the key press
+            self.action_resume_refused()
+            return
         modal = ReasonModal(
             "Resume trading?",
             "Approved orders will flow to the venue again. Only risk or admin may resume.",
@@ -94,7 +111,7 @@ class DeskActions(DeskIO):
         self.load_market()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.state.operator))
 
     def action_overview(self) -> None:
         self.app.push_screen(OverviewScreen(self.api))

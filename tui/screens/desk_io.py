@@ -17,6 +17,7 @@ from tui.feed import Backoff, follow_events
 from tui.messages import (
     Decided,
     HaltChanged,
+    IdentityLoaded,
     ImpactLoaded,
     LimitsLoaded,
     OrderLoaded,
@@ -40,6 +41,13 @@ class DeskIO(Screen[None]):
     @work(exclusive=True, group="feed")
     async def _follow_events(self) -> None:
         await follow_events(self.api, self.post_message, self.backoff)
+
+    @work(exclusive=True, group="identity")
+    async def load_identity(self) -> None:
+        # On failure the role stays unknown: every key stays offered and the gateway refuses
+        # what it must (explained as usual). Asked again each time the stream reconnects.
+        with contextlib.suppress(DeskError):
+            self.post_message(IdentityLoaded(await self.api.me()))
 
     @work(exclusive=True, group="status")
     async def load_status(self) -> None:

@@ -8,6 +8,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from gateway.api.desk_schemas import MeOut
+from tui.state import RESUME_ROLES
+
 HELP_TEXT = """\
 Guardrail Gateway: approval desk
 
@@ -19,7 +22,8 @@ Guardrail Gateway: approval desk
   A / D   approve / deny the selected orders (never "all": only what you selected)
   o       overview: positions and PnL, limit use, producers, audit tail
   H       halt all trading (asks for a reason and confirmation)
-  R       resume trading (risk or admin only; asks for a reason)
+  R       resume trading (asks for a reason); risk or admin only: a trader's desk does not
+          offer it, and pressing R there says why
   r       refresh queue, status and prices from the gateway
   ?       this help
   q       quit
@@ -43,6 +47,14 @@ Press escape, ? or q to close.
 """
 
 
+def signed_in(who: MeOut | None) -> str:
+    """The line naming whose token the desk holds, below the title."""
+    if who is None:
+        return "  Signed in as: not known yet (the gateway decides what this token may do)"
+    may = "may resume" if who.role in RESUME_ROLES else "may halt but not resume"
+    return f"  Signed in as {who.name}, {who.role}: {may}"
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="close"),
@@ -50,9 +62,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False),
     ]
 
+    def __init__(self, who: MeOut | None = None) -> None:
+        super().__init__()
+        self.who = who
+
     def compose(self) -> ComposeResult:
+        title, rest = HELP_TEXT.split("\n", 1)
         with VerticalScroll(id="help-dialog"):
-            yield Static(HELP_TEXT, markup=False)
+            yield Static(f"{title}\n{signed_in(self.who)}\n{rest}", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -149,21 +149,6 @@ async def test_halt_asks_for_confirmation_then_shows_the_banner() -> None:
         assert fake.decisions()[-1].body == {"reason": "fat finger on ETH"}
 
 
-async def test_resume_refused_for_a_trader_is_explained_and_banner_stays() -> None:
-    fake = FakeGatewayHttp(role="trader")
-    fake.set_halt(True, "risk-1", "venue outage")
-    app = RecordingDesk(fake)
-    async with app.run_test(size=SIZE) as pilot:
-        await live(pilot, app)
-        await until(pilot, lambda: bool(app.desk.halt_banner.display), "halt banner at start")
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, ReasonModal), "resume prompt")
-        app.screen.query_one(Input).value = "outage over"
-        await pilot.press("enter")
-        await until(pilot, lambda: app.said("ask a risk officer or admin"), "403 explained")
-        assert app.desk.halt_banner.display
-
-
 async def test_halt_set_elsewhere_shows_the_banner_from_the_event_stream() -> None:
     fake = FakeGatewayHttp()
     app = RecordingDesk(fake)

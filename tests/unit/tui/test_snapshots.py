@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
 
 from tests.fakes.http_gateway import FakeGatewayHttp
 from tests.unit.tui.harness import RecordingDesk, live, plain, until
@@ -29,10 +32,17 @@ def arranged() -> FakeGatewayHttp:
     return fake
 
 
+async def known(pilot: Pilot[Any], app: RecordingDesk) -> None:
+    """The operator's role shapes the header and the footer: wait for it."""
+    await until(pilot, lambda: app.desk.state.operator is not None, "operator's role")
+    await pilot.pause()
+
+
 async def test_desk_screen_snapshot(tmp_path: Path) -> None:
     app = RecordingDesk(arranged(), clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await live(pilot, app)
+        await known(pilot, app)
         detail = app.desk.detail
         await until(pilot, lambda: "position 0.2 → 0.7" in plain(detail.content), "impact")
         await until(pilot, lambda: "✔ max_notional" in plain(detail.content), "checks")
@@ -48,6 +58,7 @@ async def test_halted_and_disconnected_desk_snapshot(tmp_path: Path) -> None:
     app = RecordingDesk(fake, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: bool(app.desk.halt_banner.display), "halt banner")
+        await known(pilot, app)
         await until(pilot, lambda: "DISCONNECTED" in plain(app.desk.feed_banner.content), "feed")
         # The limits arrive from their own fetch: wait for them, or the picture races it.
         await until(pilot, lambda: app.desk.queue.dual_threshold is not None, "limits loaded")
@@ -60,6 +71,7 @@ async def test_help_screen_snapshot(tmp_path: Path) -> None:
     app = RecordingDesk(arranged(), clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await live(pilot, app)
+        await known(pilot, app)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         await pilot.pause()
