@@ -1,5 +1,5 @@
-"""The Python SDK for signal bots. Needs httpx and pydantic (and cryptography to verify scope
-documents) beyond the standard library.
+"""The Python SDK for signal bots. Needs httpx, pydantic and cryptography (requests are signed,
+and scope documents verified, with Ed25519) beyond the standard library.
 
     from gateway.sdk import GatewayClient, LimitRejected, Halted
 
@@ -12,7 +12,7 @@ documents) beyond the standard library.
         except Halted as exc:
             print("halted:", exc.reason)
 
-Requests are signed with HMAC-SHA256 (see gateway/sdk/signing.py or the README).
+Requests are signed with Ed25519 (see gateway/sdk/signing.py or the README).
 """
 
 from gateway.api.schemas import OrderOut as Order

@@ -6,13 +6,14 @@ so a suspension, revocation or key rotation made by another process takes effect
 
 from __future__ import annotations
 
-import hmac
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, select
 
 from gateway.adapters.store.tables import principals
@@ -90,7 +91,7 @@ class Authenticator:
         self._ttl = ttl_s
         self._wall = wall
         self._tokens: dict[str, tuple[float, Principal | None]] = {}
-        self._keys: dict[str, tuple[float, tuple[Principal, str] | None]] = {}
+        self._keys: dict[str, tuple[float, tuple[Principal, Ed25519PublicKey] | None]] = {}
 
     def authenticate(self, token: str) -> Principal:
         """An operator's bearer token. Producers must sign instead (a bearer can be replayed)."""
@@ -125,12 +126,15 @@ class Authenticator:
         if entry is None:
             raise SignatureRefused("unknown key id: ask an admin for valid credentials",
                                    "unknown_key")
-        who, secret = entry
-        expected = signing.signature(secret, method, target, stamp, nonce, body)
-        if not hmac.compare_digest(expected, sig.lower()):
-            raise SignatureRefused("bad signature: sign METHOD, path with query, timestamp, "
-                                   "nonce and the body's SHA-256 as the README shows",
-                                   "bad_signature", who.name)
+        who, key = entry
+        try:
+            key.verify(bytes.fromhex(sig), signing.canonical(method, target, stamp, nonce, body))
+        except (InvalidSignature, ValueError):
+            hint = ("an HMAC signature: this gateway verifies Ed25519 (GW2-ED25519); upgrade the "
+                    "SDK or sign as the README shows" if len(sig) == 64 else
+                    "sign METHOD, path with query, timestamp, nonce and the body's SHA-256 "
+                    "with Ed25519 as the README shows")
+            raise SignatureRefused(f"bad signature: {hint}", "bad_signature", who.name) from None
         now = self._wall()
         if abs(now - int(stamp)) > FRESHNESS_S:
             raise SignatureRefused(f"timestamp {stamp} is more than {FRESHNESS_S} s from the "
@@ -143,13 +147,16 @@ class Authenticator:
     def wall_now(self) -> datetime:
         return datetime.fromtimestamp(self._wall(), UTC)
 
-    def _key(self, key_id: str) -> tuple[Principal, str] | None:
+    def _key(self, key_id: str) -> tuple[Principal, Ed25519PublicKey] | None:
         now = time.monotonic()
         hit = self._keys.get(key_id)
         if hit is None or now - hit[0] >= self._ttl:
             with self._engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
                 row = conn.execute(select(principals).where(principals.c.key_id == key_id)).first()
-            value = (row_to_principal(row), str(row.secret)) if row is not None else None
+            value = None
+            if row is not None and row.public_key:
+                value = (row_to_principal(row),
+                         Ed25519PublicKey.from_public_bytes(bytes.fromhex(row.public_key)))
             hit = (now, value)
             if len(self._keys) > MAX_CACHED:
                 self._keys.clear()  # random key ids must not grow memory without bound

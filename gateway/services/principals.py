@@ -1,8 +1,9 @@
 """Who may call: producers (bots) and operators (humans), each with one role.
 
-Operators hold bearer tokens; only a hash is stored. Producers hold an HMAC key
-(`<key_id>.<secret>`, see gateway/sdk/signing.py) that signs every request; the server keeps
-the secret it needs to verify and the token's hash. Credentials are shown once, at creation.
+Operators hold bearer tokens; only a hash is stored. Producers hold a credential
+(`<key_id>.<secret>`) from which their Ed25519 signing key is derived (gateway/sdk/signing.py);
+the server keeps only the public key and the credential's hash, so a copy of the database
+cannot sign as a bot. Credentials are shown once, at creation.
 Every change writes an audit record in the same transaction.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from gateway.adapters.store.tables import principals
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks.producer_scope import ProducerScope
+from gateway.sdk import signing
 
 from .errors import Conflict, NotFound
 from .scopes import scope_from_json, scope_to_json, scope_view
@@ -71,6 +73,10 @@ def new_key() -> tuple[str, str]:
     return f"gwk_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
 
 
+def _public_hex(secret: str | None) -> str | None:
+    return signing.public_key(secret).hex() if secret is not None else None
+
+
 def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
@@ -106,14 +112,17 @@ def add(uow: UnitOfWork, name: str, role: Role, principal: str, actor: str,
         token = f"{key_id}.{secret}"
     else:
         token = new_token(role)
+    public_key = _public_hex(secret)
     uow.conn.execute(insert(principals).values(
         name=name, kind=kind, role=role.value, principal=principal,
         token_hash=hash_token(token), status="active", created_at=uow.now,
-        key_id=key_id, secret=secret, scope=scope_to_json(scope), jurisdiction=jurisdiction,
-        expires_at=expires_at, key_issued_at=uow.now, scope_version=1))
+        key_id=key_id, public_key=public_key, scope=scope_to_json(scope),
+        jurisdiction=jurisdiction, expires_at=expires_at, key_issued_at=uow.now,
+        scope_version=1))
     uow.audit.append(uow.now, f"{kind}.added", actor,
                      payload={"name": name, "role": role.value, "principal": principal,
-                              "key_id": key_id, "scope": scope_view(scope),
+                              "key_id": key_id, "public_key": public_key,
+                              "scope": scope_view(scope),
                               "jurisdiction": jurisdiction, "expires_at": expires_at,
                               "scope_version": 1})
     return token
@@ -137,7 +146,8 @@ def list_all(conn: Connection, role: Role | None = None) -> list[dict[str, Any]]
 def describe(row: Any) -> dict[str, Any]:
     expires = _utc(row.expires_at)
     return {"name": row.name, "role": row.role, "principal": row.principal,
-            "status": row.status, "key_id": row.key_id, "scope": scope_view(
+            "status": row.status, "key_id": row.key_id, "public_key": row.public_key,
+            "scope": scope_view(
                 scope_from_json(row.scope)), "jurisdiction": row.jurisdiction,
             "expires_at": expires.isoformat() if expires else None,
             "scope_version": int(row.scope_version or 1),
@@ -194,7 +204,7 @@ def rotate_key(uow: UnitOfWork, name: str, actor: str,
     if who.role is Role.PRODUCER:
         key_id, secret = new_key()
         token = f"{key_id}.{secret}"
-        values: dict[str, Any] = {"key_id": key_id, "secret": secret}
+        values: dict[str, Any] = {"key_id": key_id, "public_key": _public_hex(secret)}
     else:
         token, key_id = new_token(who.role), None
         values = {}
@@ -204,5 +214,6 @@ def rotate_key(uow: UnitOfWork, name: str, actor: str,
         scope_version=who.scope_version + 1, **values))
     uow.audit.append(uow.now, "credentials.rotated", actor,
                      payload={"name": name, "old_key_id": who.key_id, "key_id": key_id,
+                              "public_key": values.get("public_key"),
                               "expires_at": expires_at, "scope_version": who.scope_version + 1})
     return token

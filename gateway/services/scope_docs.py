@@ -1,9 +1,10 @@
 """Signed scope documents: what one producer may do, signed with the gateway's Ed25519 key.
 
 The document names the producer, the human who answers for it, its jurisdiction, the venues
-and symbols it may use, the limits that apply to it, its credential's fingerprint (a hash,
-never the secret), the credential's issue and expiry dates and the scope version. It
-verifies only against a public key the reader trusts (gateway.sdk.scope.verify_scope).
+and symbols it may use, the limits that apply to it, its credential (key id, fingerprint,
+the Ed25519 public key its requests verify against; never the secret), the credential's issue
+and expiry dates and the scope version. It verifies only against a public key the reader
+trusts (gateway.sdk.scope.verify_scope).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def build(conn: Connection, name: str, limits: Limits, limits_version: str,
         "symbols": symbols, "scope": scope_view(scope),
         "scope_version": int(row.scope_version or 1),
         "credential": {"key_id": row.key_id, "fingerprint": "sha256:" + row.token_hash,
+                       "algorithm": "Ed25519", "public_key": row.public_key,
                        "issued_at": _iso(row.key_issued_at or row.created_at),
                        "expires_at": _iso(row.expires_at)},
         "limits": {"version": limits_version, **_limits_for(limits, symbols)},

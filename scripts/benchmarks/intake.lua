@@ -1,6 +1,6 @@
 -- wrk script for the intake benchmark: POST /v1/orders, each request pre-signed.
 -- Usage: wrk ... -s intake.lua URL -- REQUESTS_FILE
--- Producers sign every request (HMAC over method, path, timestamp, nonce and body hash) and
+-- Producers sign every request (Ed25519 over method, path, timestamp, nonce and body hash) and
 -- a nonce is good once, so the harness signs a pool of unique requests just before the run
 -- (timestamps must be within 30 s) and each wrk thread replays its share, each once. Every
 -- body carries its own idempotency key and quantity, so no duplicate guard short-cuts it.

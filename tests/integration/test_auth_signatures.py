@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -158,3 +160,37 @@ def test_the_server_keeps_only_a_hash_of_operator_tokens(gw: Gateway) -> None:
         stored = " ".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM principals")
                           for v in row)
     assert token not in stored
+
+
+def test_the_server_keeps_nothing_that_can_sign_as_a_producer(gw: Gateway,
+                                                             client: TestClient) -> None:
+    """Only the public key is stored: whoever reads the database (or a backup) cannot forge
+    a bot's request, unlike an HMAC secret, which verifies and signs alike."""
+    bot = add(gw, "bot1", "producer")
+    key_id, secret = signing.split_credential(bot)
+    with gw.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT * FROM principals").mappings().all()
+    stored = " ".join(str(v) for row in rows for v in row.values())
+    assert secret not in stored and bot not in stored
+    seed = hashlib.sha256(secret.encode()).hexdigest()
+    assert seed not in stored  # the private key itself is not there either
+    [row] = [r for r in rows if r["name"] == "bot1"]
+    assert row["public_key"] == signing.public_key(secret).hex()
+    # Signing with what the database holds (its public key, or the credential's hash, as if
+    # they were secrets) is refused.
+    for leaked in (str(row["public_key"]), str(row["token_hash"])):
+        forged = signed(f"{key_id}.{leaked}", "POST", "/v1/orders", BODY)
+        assert post_order(client, forged, BODY) == 401
+
+
+def test_an_hmac_signature_from_an_old_sdk_is_told_to_upgrade(gw: Gateway,
+                                                             client: TestClient) -> None:
+    bot = add(gw, "bot1", "producer")
+    _, secret = signing.split_credential(bot)
+    headers = signed(bot, "POST", "/v1/orders", BODY)
+    message = signing.canonical("POST", "/v1/orders", headers["X-GW-Timestamp"],
+                                headers["X-GW-Nonce"], BODY)
+    headers["X-GW-Signature"] = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    r = client.post("/v1/orders", content=BODY, headers=headers)
+    assert r.status_code == 401
+    assert "Ed25519" in r.json()["error"]["message"]

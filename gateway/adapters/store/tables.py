@@ -152,9 +152,10 @@ principals = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False),  # active | suspended | revoked
     Column("created_at", UtcDateTime, nullable=False),
-    # Producers only: the HMAC key id and secret their requests are signed with, and scope.
+    # Producers only: the key id and the Ed25519 public key (hex) that verify their signed
+    # requests (the secret stays with the bot), and their scope.
     Column("key_id", String(40), unique=True),
-    Column("secret", String(128)),
+    Column("public_key", String(64)),
     Column("scope", Text),  # JSON: symbols, max_notional, rate, venues, stop_loss_share
     Column("jurisdiction", String(8)),  # ISO 3166 code the principal trades or approves from
     Column("expires_at", UtcDateTime),  # the credential stops working then (None: never)

@@ -1,4 +1,5 @@
-"""The SDK imports with only httpx and pydantic beyond the standard library."""
+"""The SDK imports with only httpx, pydantic and cryptography (it signs with Ed25519) beyond
+the standard library."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 BLOCK = """
 import importlib.abc, sys
 SERVER_ONLY = {"fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "yaml", "textual",
-               "psycopg", "ccxt", "cryptography"}
+               "psycopg", "ccxt"}
 class Refuse(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in SERVER_ONLY:
