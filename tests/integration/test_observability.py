@@ -226,3 +226,18 @@ def test_each_refused_call_is_one_log_line_and_counted_by_code_and_role(
     for header in (desk.bot, desk.trader):
         credential = header["Authorization"].split(" ", 1)[1]
         assert credential not in text and credential.split(".")[-1] not in text
+
+
+def test_a_load_balancer_check_can_ignore_the_halt_so_the_desk_and_resume_stay_reachable(
+        desk: Desk) -> None:
+    desk.client.post("/v1/halt", json={"reason": "drill"}, headers=desk.trader)
+    assert desk.client.get("/readyz").status_code == 503
+    lb = desk.client.get("/readyz", params={"ignore": "halt,venue"})
+    assert lb.status_code == 200, lb.text
+    assert lb.json()["checks"]["halt"] == {"ok": False, "detail": "halted: drill"}  # still told
+    assert lb.json()["ignored"] == ["halt", "venue"]
+    # The database, the limits and shutting down always decide.
+    refused = desk.client.get("/readyz", params={"ignore": "database"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "ignore"
+    assert "database" in refused.json()["error"]["message"]

@@ -87,6 +87,8 @@ def test_readiness_fails_when_the_database_is_dropped(pg_database: str, tmp_path
         assert not checks["database"]["ok"] and "database" in checks["database"]["detail"]
         assert not checks["halt"]["ok"]  # unknown without the database: not ready
         assert checks["limits"]["ok"]
+        # A load balancer's check that ignores the shared halt still drops this process.
+        assert desk.client.get("/readyz?ignore=halt,venue").status_code == 503
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from gateway.observability.probe import DbFacts, ProbeFailed
 from gateway.services.principals import HUMAN_ROLES, Principal, Role
 
 from ..deps import gateway_of, require
+from ..errors import envelope
 
 router = APIRouter(tags=["health"])
 
@@ -66,11 +67,29 @@ def _halt_check(facts: DbFacts | None) -> dict[str, Any]:
     return _check(True, "trading")
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready: see which check failed"}})
-async def readyz(request: Request) -> JSONResponse:
+# Checks a load balancer may leave out of the status code: both are shared by every process
+# (no process is a better backend than another), and while they fail the desk, `gateway
+# status` and the `resume` that lifts a halt must still reach some process.
+IGNORABLE = frozenset({"halt", "venue"})
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready: see which check failed"},
+                                  422: {"description": "`ignore` names an unknown check"}})
+async def readyz(request: Request, ignore: str = "") -> JSONResponse:
     """200 only when the database answers, the venue is reachable, limits are loaded and
     trading is not halted as a whole (and the process is not shutting down); 503 otherwise.
-    `halts` lists the global halt and every symbol and producer halt (null: unknown)."""
+    `halts` lists the global halt and every symbol and producer halt (null: unknown).
+
+    `?ignore=halt,venue` (for a load balancer's health check) still reports those checks but
+    leaves them out of the status code, so a halt does not take every process out of the
+    balancer along with the desk and the resume."""
+    ignored = {name.strip() for name in ignore.split(",") if name.strip()}
+    if not ignored <= IGNORABLE:
+        unknown = ", ".join(sorted(ignored - IGNORABLE))
+        return envelope(422, "validation_error",
+                        f"ignore: {unknown} cannot be ignored; only "
+                        f"{', '.join(sorted(IGNORABLE))} may (database, limits and shutting "
+                        "down always decide readiness)", field="ignore")
     gw = gateway_of(request)
     checks: dict[str, dict[str, Any]] = {}
     facts: DbFacts | None = None
@@ -94,8 +113,9 @@ async def readyz(request: Request) -> JSONResponse:
     checks["halt"] = _halt_check(facts)
     if gw.draining:
         checks["process"] = _check(False, "shutting down: finishing in-flight work")
-    ready = all(c["ok"] for c in checks.values())
+    ready = all(c["ok"] for name, c in checks.items() if name not in ignored)
     return JSONResponse({"ready": ready, "instance": gw.instance, "checks": checks,
+                         "ignored": sorted(ignored),
                          "halts": None if facts is None else _halts(facts)},
                         status_code=200 if ready else 503,
                         headers={"Cache-Control": "no-store"})
