@@ -99,4 +99,4 @@ class DeskState:
         if who is None or who.role in RESUME_ROLES:
             return None
         return (f"Only a risk officer or admin may resume trading; this desk is signed in as "
-                f"{who.name}, a {who.role}. Ask one of them to resume (`gateway resume`).")
+                f"{who.name} (role: {who.role}). Ask one of them to resume (`gateway resume`).")

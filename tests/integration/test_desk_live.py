@@ -102,7 +102,7 @@ async def test_desk_decides_orders_and_halts_against_the_real_gateway(served: Se
         assert "resume" not in shown_actions(app)
         await pilot.press("R")
         await wait(pilot, lambda: app.said("Only a risk officer or admin may resume"), "why")
-        assert app.said("signed in as trader1, a trader") and len(app.screen_stack) == 1
+        assert app.said("signed in as trader1 (role: trader)") and len(app.screen_stack) == 1
         async with httpx.AsyncClient(base_url=served.url, headers=auth(served.trader)) as c:
             denied = (await c.get("/v1/audit", params={"kind": "access.denied"})).json()
         assert denied["events"] == []  # no resume reached the gateway

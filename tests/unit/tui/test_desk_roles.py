@@ -37,7 +37,7 @@ async def test_a_traders_desk_hides_resume_and_says_why_when_r_is_pressed() -> N
         assert "trader-1 (trader)" in str(app.desk.sub_title)
         await pilot.press("R")
         await until(pilot, lambda: app.said("Only a risk officer or admin may resume"), "why")
-        assert app.said("signed in as trader-1, a trader")
+        assert app.said("signed in as trader-1 (role: trader)")
         assert not isinstance(app.screen, ReasonModal)  # no prompt, nothing sent
         assert [r.path for r in fake.decisions()] == []
         assert app.desk.halt_banner.display
