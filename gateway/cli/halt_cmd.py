@@ -8,8 +8,11 @@ it have settled (bounded by --wait), so from then on the venue receives no new o
 from __future__ import annotations
 
 import argparse
+import queue
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gateway.domain.halts import HaltScope
@@ -19,6 +22,10 @@ from . import quick_http
 from .output import CliError, emit
 
 CONFIRM_WORD = "flatten"
+# How long the API may take before the halt is also written straight to the database. Under
+# a full proposal load the API answers a halt in tens of ms (p99 ~150 ms, docs/BENCHMARKS.md);
+# a hung server never answers, and waiting out the API timeout would take seconds.
+HEDGE_S = 0.3
 
 
 def register(sub: Any) -> None:
@@ -33,6 +40,9 @@ def register(sub: Any) -> None:
                    help="confirm --flatten without a prompt (for scripts)")
     p.add_argument("--wait", type=float, default=10.0, metavar="S",
                    help="wait this long at most for sends already in flight (default 10)")
+    p.add_argument("--api-timeout", type=float, default=2.0, metavar="S",
+                   help="give up on the API server after this long (default 2); from "
+                        f"{HEDGE_S} s on the halt is also written straight to the database")
     p.set_defaults(func=halt)
 
     p = sub.add_parser("resume", help="lift a halt (risk or admin)")
@@ -67,15 +77,7 @@ def halt(args: argparse.Namespace) -> int:
     if args.flatten and args.producer:
         raise CliError("--flatten closes positions, which are kept per symbol, not per "
                        "producer: halt the producer without --flatten", 2)
-    try:
-        data = quick_http.post(args.url, args.token, "/v1/halt", _body(args), timeout=2.0)
-        via = "api"
-    except quick_http.Unreachable:
-        # The server is down or hung: write the halt straight to the database.
-        from .direct import halt_direct
-
-        data = halt_direct(args.token, args.reason, *_scope(args))
-        via = "database"
+    data, via = _halt_now(args)
     left = _settle(args, via, int(data.get("sends_in_flight") or 0), args.wait)
     scope = "" if data["scope"] == "global" else f" ({data['scope']} {data['target']})"
     lines = [f"HALTED{scope} by {data['actor']}: {data['reason']} (written via {via})"]
@@ -86,6 +88,54 @@ def halt(args: argparse.Namespace) -> int:
     if args.flatten:
         return _flatten(args, _api(args))
     return 0
+
+
+def _halt_now(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """Ask the API server; if it has not answered within HEDGE_S (hung, or saturated), also
+    write the halt straight to the database, and take whichever commits first. Both may
+    commit: a second halt record is harmless, a late halt is not. Daemon threads, so a hung
+    server never keeps the command from exiting."""
+    results: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def attempt(via: str, fn: Callable[[], dict[str, Any]]) -> None:
+        try:
+            results.put((via, fn()))
+        except Exception as exc:  # reported below, with the other path's outcome
+            results.put((via, exc))
+
+    def api() -> dict[str, Any]:
+        return dict(quick_http.post(args.url, args.token, "/v1/halt", _body(args),
+                                    timeout=args.api_timeout))
+
+    def database() -> dict[str, Any]:
+        from .direct import halt_direct  # SQLAlchemy: only when the API is slow or down
+
+        return halt_direct(args.token, args.reason, *_scope(args))
+
+    threading.Thread(target=attempt, args=("api", api), daemon=True).start()
+    failures: dict[str, Exception] = {}
+    try:
+        via, outcome = results.get(timeout=HEDGE_S)
+    except queue.Empty:
+        via, outcome = "", None
+    if isinstance(outcome, CliError):
+        raise outcome  # the server answered and refused (a 4xx): not a reason to bypass it
+    if isinstance(outcome, dict):
+        return outcome, via
+    if isinstance(outcome, Exception):
+        failures[via] = outcome
+    threading.Thread(target=attempt, args=("database", database), daemon=True).start()
+    while len(failures) < 2:
+        via, outcome = results.get()
+        if isinstance(outcome, dict):
+            return outcome, via
+        failures[via] = outcome
+    db = failures["database"]
+    if isinstance(failures["api"], CliError):
+        raise failures["api"]
+    raise CliError(f"halt NOT written: the API server did not answer "
+                   f"({failures['api']}) and the database write failed "
+                   f"({db.args[0] if isinstance(db, CliError) else db})")
 
 
 def _api(args: argparse.Namespace) -> Any:

@@ -149,7 +149,10 @@ def test_halt_with_one_of_two_processes_hung_stops_both_on_postgresql(
         site.open_order(alive, "0.002")
         site.signal("a", signal.SIGSTOP)  # hung: accepts connections, answers nothing
 
-        out = site.cli("--json", "halt", "--reason", "a is hung", url=hung)
+        # The API timeout is far beyond the test's own (90 s): only the hedge (the database
+        # write started when the API is slow) lets the command return at all.
+        out = site.cli("--json", "halt", "--reason", "a is hung", "--api-timeout", "600",
+                       url=hung)
 
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["via"] == "database"
