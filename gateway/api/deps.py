@@ -1,7 +1,7 @@
 """Request plumbing: who is calling, what they may do, and strict body parsing.
 
 `identify` runs before every route (an app-wide dependency): operators send a bearer token,
-producers sign each request (gateway/sdk/signing.py). A producer's bad signatures, stale
+producers sign each request (gateway/signing.py). A producer's bad signatures, stale
 timestamps, replays, refusals by limits and calls outside its role feed the quarantine watch
 (`observe_refusal`, called by the error handlers for whatever a request ended with).
 """
@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel
 
+from gateway import signing
 from gateway.bootstrap import Gateway
-from gateway.sdk import signing
 from gateway.services import quarantine
 from gateway.services.authn import CredentialExpired, SignatureRefused
 from gateway.services.errors import Forbidden, LimitRejected, Unauthorized

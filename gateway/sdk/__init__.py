@@ -12,7 +12,7 @@ and scope documents verified, with Ed25519) beyond the standard library.
         except Halted as exc:
             print("halted:", exc.reason)
 
-Requests are signed with Ed25519 (see gateway/sdk/signing.py or the README).
+Requests are signed with Ed25519 (see gateway/signing.py or the README).
 """
 
 from gateway.api.schemas import OrderOut as Order

@@ -16,8 +16,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, select
 
+from gateway import signing
 from gateway.adapters.store.tables import principals
-from gateway.sdk import signing
 
 from .errors import Forbidden, Unauthorized
 from .principals import Principal, Role, hash_token, row_to_principal

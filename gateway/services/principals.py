@@ -1,7 +1,7 @@
 """Who may call: producers (bots) and operators (humans), each with one role.
 
 Operators hold bearer tokens; only a hash is stored. Producers hold a credential
-(`<key_id>.<secret>`) from which their Ed25519 signing key is derived (gateway/sdk/signing.py);
+(`<key_id>.<secret>`) from which their Ed25519 signing key is derived (gateway/signing.py);
 the server keeps only the public key and the credential's hash, so a copy of the database
 cannot sign as a bot. Credentials are shown once, at creation.
 Every change writes an audit record in the same transaction.
@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from gateway import signing
 from gateway.adapters.store.tables import principals
 from gateway.adapters.store.uow import UnitOfWork
 from gateway.domain.checks.producer_scope import ProducerScope
-from gateway.sdk import signing
 
 from .errors import Conflict, NotFound
 from .scopes import scope_from_json, scope_to_json, scope_view

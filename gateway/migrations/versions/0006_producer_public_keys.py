@@ -6,7 +6,7 @@ Create Date: 2026-11-29
 
 Until 0005 the gateway verified producers' HMAC signatures and so kept each producer's
 secret in `principals.secret`: anyone who read the database or a backup could sign as any
-bot. From here a producer's Ed25519 key is derived from its credential (gateway/sdk/signing.py)
+bot. From here a producer's Ed25519 key is derived from its credential (gateway/signing.py)
 and only the public key is stored. Existing credentials keep working: each public key is
 derived here from the stored secret, and the secret column is dropped.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from gateway.sdk import signing
+from gateway import signing
 
 revision = '0006'
 down_revision = '0005'
