@@ -9,6 +9,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -244,4 +245,5 @@ def _webhooks(settings: Settings, engine: Engine, clock: Clock, writer: Writer,
                          timeout_s=settings.webhook_timeout_s,
                          max_attempts=settings.webhook_max_attempts,
                          backoff_s=settings.webhook_backoff_s,
+                         keep_sent=timedelta(days=settings.webhook_keep_sent_days),
                          on_result=lambda r: metrics.webhooks.labels(r).inc())

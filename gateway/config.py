@@ -68,6 +68,7 @@ class WebhooksConfig(_Section):
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     max_attempts: int = Field(default=10, ge=1, le=100)
     backoff_s: float = Field(default=2.0, gt=0, le=3600)
+    keep_sent_days: float = Field(default=30.0, gt=0)
 
     @field_validator("urls", mode="before")
     @classmethod
@@ -137,6 +138,7 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "GATEWAY_WEBHOOK_TIMEOUT_S": ("webhooks", "timeout_s"),
     "GATEWAY_WEBHOOK_MAX_ATTEMPTS": ("webhooks", "max_attempts"),
     "GATEWAY_WEBHOOK_BACKOFF_S": ("webhooks", "backoff_s"),
+    "GATEWAY_WEBHOOK_KEEP_SENT_DAYS": ("webhooks", "keep_sent_days"),
     "GATEWAY_METRICS_AUTH": ("metrics", "auth"),
     "GATEWAY_LOG_LEVEL": ("logging", "level"),
     "GATEWAY_LOG_FORMAT": ("logging", "format"),

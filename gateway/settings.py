@@ -54,6 +54,7 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 10
     webhook_backoff_s: float = 2.0
+    webhook_keep_sent_days: float = 30.0
     metrics_auth: str = "none"
     log_level: str = "info"
     log_format: str = "auto"
@@ -81,7 +82,8 @@ class Settings:
             webhook_order_waiting_s=c.webhooks.order_waiting_s,
             webhook_timeout_s=c.webhooks.timeout_s,
             webhook_max_attempts=c.webhooks.max_attempts,
-            webhook_backoff_s=c.webhooks.backoff_s, metrics_auth=c.metrics.auth,
+            webhook_backoff_s=c.webhooks.backoff_s,
+            webhook_keep_sent_days=c.webhooks.keep_sent_days, metrics_auth=c.metrics.auth,
             log_level=c.logging.level, log_format=c.logging.format, config_file=source,
             signing_key_path=c.signing.key_file)
 

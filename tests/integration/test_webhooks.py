@@ -151,3 +151,48 @@ def test_two_senders_never_claim_the_same_notification_and_a_crash_loses_none(
     assert len(again) == 40 and {n.attempts for n in again} == {2}
     for e in engines:
         e.dispose()
+
+
+def test_delivered_notifications_are_pruned_after_keep_sent_and_others_stay(
+        database_url: str) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from gateway.adapters.ccxt.config import Secret
+    from gateway.adapters.store import outbox_repo
+    from gateway.adapters.store.engine import make_engine
+    from gateway.adapters.store.migrate import ensure_current
+    from gateway.adapters.store.tables import notifications
+    from gateway.adapters.webhook import WebhookSender
+
+    engine = make_engine(database_url)
+    ensure_current(engine)
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=31), now - timedelta(days=29)
+    with engine.begin() as conn:
+        for key, status, sent_at in (("old-sent", "sent", old), ("recent-sent", "sent", recent),
+                                     ("old-failed", "failed", None),
+                                     ("old-pending", "pending", None)):
+            outbox_repo.enqueue(conn, old, key, "gateway.halted", {"k": key})
+            conn.execute(sa.update(notifications).where(notifications.c.key == key)
+                         .values(status=status, sent_at=sent_at))
+    sender = WebhookSender(engine, ("http://127.0.0.1:9/",), Secret("s"), lambda: now,
+                           keep_sent=timedelta(days=30))
+    assert asyncio.run(sender.prune()) == 1
+    assert asyncio.run(sender.prune()) == 0  # not again within the hour
+    with engine.connect() as conn:
+        left = set(conn.execute(sa.select(notifications.c.key)).scalars())
+    assert left == {"recent-sent", "old-failed", "old-pending"}
+    engine.dispose()
+
+
+def test_keep_sent_days_is_configurable_and_must_be_positive(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from gateway.config import WebhooksConfig
+
+    assert WebhooksConfig(keep_sent_days=7).keep_sent_days == 7
+    with pytest.raises(ValidationError, match="keep_sent_days"):
+        WebhooksConfig(keep_sent_days=0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, insert, literal, select, update
+from sqlalchemy import Connection, Engine, delete, exists, insert, literal, select, update
 
 from gateway.domain.orders import OrderState
 
@@ -47,6 +47,15 @@ def waiting_orders(conn: Connection, cutoff: datetime, limit: int = 100) -> list
         .where(orders.c.state == OrderState.PENDING_APPROVAL.value,
                orders.c.created_at <= cutoff, ~told)
         .order_by(orders.c.created_at).limit(limit)))
+
+
+def prune_sent(engine: Engine, before: datetime) -> int:
+    """Delete notifications delivered before `before`; pending and given-up ones stay (the
+    latter are what an operator looks at after a delivery outage). The audit trail keeps
+    every event they told of."""
+    with engine.begin() as conn:
+        return int(conn.execute(delete(notifications).where(
+            notifications.c.status == "sent", notifications.c.sent_at < before)).rowcount)
 
 
 def claim_due(engine: Engine, now: datetime, lease_s: float, limit: int = 20) -> list[Notification]:

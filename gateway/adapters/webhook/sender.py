@@ -25,12 +25,14 @@ from .signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 600.0
+PRUNE_EVERY_S = 3600.0
 
 
 class WebhookSender:
     def __init__(self, engine: Engine, urls: tuple[str, ...], secret: Secret,
                  now: Callable[[], datetime], *, timeout_s: float = 5.0,
                  max_attempts: int = 10, backoff_s: float = 2.0, poll_s: float = 1.0,
+                 keep_sent: timedelta = timedelta(days=30),
                  on_result: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.urls = urls
@@ -40,6 +42,8 @@ class WebhookSender:
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.poll_s = poll_s
+        self.keep_sent = keep_sent
+        self._pruned_at: float | None = None
         self._on_result = on_result or (lambda _: None)
         self._wake = asyncio.Event()
 
@@ -52,11 +56,26 @@ class WebhookSender:
                 try:
                     while await self.deliver_due(client):
                         pass
+                    await self.prune()
                 except Exception:
                     log.exception("webhook sender failed; retrying")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
                 self._wake.clear()
+
+    async def prune(self) -> int:
+        """Delivered rows older than `keep_sent` go, at most once an hour per process (the
+        table would otherwise grow by every notified event for as long as the gateway runs)."""
+        mono = time.monotonic()
+        if self._pruned_at is not None and mono - self._pruned_at < PRUNE_EVERY_S:
+            return 0
+        self._pruned_at = mono
+        gone = await asyncio.to_thread(outbox_repo.prune_sent, self.engine,
+                                       self._now() - self.keep_sent)
+        if gone:
+            log.info("webhook outbox: %d delivered notification(s) older than %s deleted",
+                     gone, self.keep_sent)
+        return gone
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
         """One round: returns how many notifications it attempted."""
