@@ -224,9 +224,24 @@ def _halt_line(h: dict[str, Any]) -> str:
 
 
 def status(args: argparse.Namespace) -> int:
-    data = _api(args).call("GET", "/v1/status")
+    """From the API server; when it does not answer (down or hung), from the database, as
+    `halt` does: the risk officer must see the halt in force, or that there is none."""
+    from .api_client import Unreachable
+
+    lines, api = [], _api(args)
+    try:
+        data = api.call("GET", "/v1/status")
+    except Unreachable as exc:
+        from .direct import status_direct
+
+        try:
+            data = {**status_direct(args.token), "via": "database"}
+        except CliError as db:
+            raise CliError(f"{exc}; reading the database instead failed too: {db}") from db
+        lines.append(f"(read from the database: no answer from {api.url}; differences "
+                     "with the venue and pending cancels are known only to a running process)")
     halts = [data["halt"], *data.get("halts", [])]
-    lines = [_halt_line(h) for h in halts if h["halted"]] or ["trading (no halt in force)"]
+    lines += [_halt_line(h) for h in halts if h["halted"]] or ["trading (no halt in force)"]
     counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"
     lines.append(f"venue: {data['venue']}  limits: {data['limits_version']}")
     lines.append(f"orders: {counts}")
@@ -241,7 +256,7 @@ def status(args: argparse.Namespace) -> int:
     if stopped:
         lines.append(f"reduce-only at their stop level: {', '.join(stopped)}")
     lines += [f"MISMATCH with the venue ({m['kind']}): {m['detail']}"
-              for m in data.get("venue_mismatches", [])]
+              for m in data.get("venue_mismatches") or []]
     if data.get("cancels_pending"):
         lines.append("cancels pending: the venue has not confirmed every cancel yet")
     emit(args.json, data, "\n".join(lines))

@@ -1,0 +1,71 @@
+"""The risk officer's commands with the API server down: `gateway halt` writes to the database
+and `gateway status` reads it from there; a database that is not the gateway's is named,
+never taken for a halt that was written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.cli.main import main
+from tests.servers import free_port
+from tests.support import add, make_gateway
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+
+def test_status_with_the_server_down_reads_the_halt_from_the_database(
+        database_url: str, tmp_path: Path, dead_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    gw = make_gateway(database_url, tmp_path)
+    try:
+        risk = add(gw, "rita", "risk", "rita")
+        bot = add(gw, "bot1", "producer", "alice")
+    finally:
+        gw.engine.dispose()
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    common = ("--url", dead_url, "--token", risk)
+
+    code, out, _ = run(capsys, *common, "status")
+    assert code == 0 and "trading (no halt in force)" in out
+    assert f"read from the database: no answer from {dead_url}" in out
+
+    code, out, err = run(capsys, *common, "halt", "--reason", "server gone", "--symbol",
+                         "BTC/USDT")
+    assert code == 0, err
+    code, out, err = run(capsys, *common, "--json", "status")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["via"] == "database" and data["halt"]["halted"] is False
+    [h] = data["halts"]
+    assert (h["scope"], h["target"], h["reason"], h["actor"]) == (
+        "symbol", "BTC/USDT", "server gone", "operator:rita")
+    assert data["venue_mismatches"] is None  # known only to a running process
+
+    code, out, err = run(capsys, "--url", dead_url, "--token", bot, "status")
+    assert code == 1 and out == "" and "reading the database instead failed too" in err
+
+
+def test_a_database_that_is_not_the_gateways_is_named_and_nothing_is_created(
+        tmp_path: Path, dead_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = tmp_path / "elsewhere" / "gateway.db"
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", f"sqlite:///{wrong}")
+    for command in (["halt", "--reason", "drill"], ["status"]):
+        code, out, err = run(capsys, "--url", dead_url, "--token", "gwo_anything", *command)
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert f"no gateway database at sqlite:///{wrong}" in err
+        assert "GATEWAY_DATABASE_URL" in err
+    assert not wrong.exists() and not wrong.parent.exists()
