@@ -77,6 +77,7 @@ def transition_many(uow: UnitOfWork, moves: Sequence[Move], actor: str) -> list[
         uow.audit.append(uow.now, f"order.{m.target.value}", actor, order_id=m.order.id,
                          reason=m.reason, payload={"from": m.order.state.value,
                                                    "version": after.version,
+                                                   "producer": m.order.producer,
                                                    **(m.payload or {})})
         afters.append(after)
     orders_repo.move_many(uow.conn, [m.order for m in moves], afters)

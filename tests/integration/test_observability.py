@@ -241,3 +241,22 @@ def test_a_load_balancer_check_can_ignore_the_halt_so_the_desk_and_resume_stay_r
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "ignore"
     assert "database" in refused.json()["error"]["message"]
+
+
+def test_orders_a_halt_withdraws_are_logged_with_their_producer(
+        desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    order = desk.client.post("/v1/orders", json=proposal(), headers=desk.bot).json()
+    r = desk.client.post("/v1/halt", json={"reason": "drill"}, headers=desk.risk)
+    assert r.status_code == 200, r.text
+    assert wait_for_state(desk.client, desk.trader, order["id"], {"cancelled"})["state"] == (
+        "cancelled")
+    deadline = time.monotonic() + 15  # lines follow the commit: a bound, not a timing check
+    while True:
+        found = [r.fields for r in caplog.records  # type: ignore[attr-defined]
+                 if getattr(r, "fields", {}).get("event") == "order.cancelled"]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    [line] = found
+    assert line["order_id"] == order["id"] and line["producer"] == "bot1"
