@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from gateway.config import ENV_KEYS, ConfigError, config_path, load
+from gateway.secrets import merged_env
 
 from .output import CliError, emit
 
@@ -34,12 +37,26 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _shown_url(url: str) -> str:
+    """A database URL as it may be shown: its password (from the environment or the secrets
+    file) is never printed."""
+    try:
+        return make_url(url).render_as_string(hide_password=True) if url else url
+    except Exception:  # not a URL at all: nothing in it parses as a password either
+        return "***"
+
+
 def check(args: argparse.Namespace) -> int:
     path = config_path(args.file)
     if args.file is not None and not args.file.is_file():
         raise CliError(f"{args.file}: no such file")
+    # What `gateway serve` reads: the environment, and GATEWAY_SECRETS_FILE beneath it.
     try:
-        config = load(path, use_env=not args.no_env)
+        env = merged_env(os.environ)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        config = load(path, env, use_env=not args.no_env)
     except ConfigError as exc:
         if args.json:
             emit(True, {"valid": False, "problems": [
@@ -47,8 +64,9 @@ def check(args: argparse.Namespace) -> int:
             return 1
         raise CliError(str(exc)) from exc
     overrides = [] if args.no_env else sorted(
-        f"{name} -> {'.'.join(key)}" for name, key in ENV_KEYS.items() if os.environ.get(name))
+        f"{name} -> {'.'.join(key)}" for name, key in ENV_KEYS.items() if env.get(name))
     data = config.model_dump(mode="json")
+    data["database"]["url"] = _shown_url(data["database"]["url"])
     lines = [f"{path or '(no file: built-in defaults)'}: valid"]
     lines += [f"  {key} = {value!r}" for key, value in _flatten(data)]
     if overrides:

@@ -111,3 +111,24 @@ def test_config_check_accepts_the_shipped_file_and_refuses_a_bad_one(tmp_path: P
     assert refused.returncode == 1
     assert "server.port: 'http':" in refused.stderr
     assert "server.listen: 1: unknown key" in refused.stderr
+
+
+@pytest.mark.parametrize("where", ["environment", "secrets file"])
+def test_config_check_never_shows_the_database_password(tmp_path: Path, where: str) -> None:
+    url = "postgresql://gateway:hunter2-secret@db.example:5432/gw"
+    env = {"PATH": "/usr/bin:/bin"}
+    if where == "environment":
+        env["GATEWAY_DATABASE_URL"] = url
+    else:
+        secrets = tmp_path / "secrets.env"
+        secrets.write_text(f"GATEWAY_DATABASE_URL={url}\n")
+        secrets.chmod(0o600)
+        env["GATEWAY_SECRETS_FILE"] = str(secrets)
+    for argv in (["config", "check", str(SHIPPED)],
+                 ["--json", "config", "check", str(SHIPPED)]):
+        out = subprocess.run([sys.executable, "-m", "gateway", *argv], capture_output=True,
+                             text=True, cwd=REPO, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        assert "hunter2" not in out.stdout + out.stderr
+        # what is in force, as `gateway serve` reads it (the secrets file too), masked
+        assert "postgresql://gateway:***@db.example:5432/gw" in out.stdout
