@@ -1,6 +1,6 @@
 """Limits in force: reloads (audited with a diff, pending orders re-checked, invalid files
-refused), one version across processes, explain without queuing, and the automatic halt
-when the daily loss limit is reached."""
+refused), one version across processes, explain without queuing, and the automatic halts
+when the daily loss limit or the drawdown limit is reached."""
 
 from __future__ import annotations
 
@@ -128,6 +128,47 @@ def test_reaching_the_daily_loss_limit_halts_trading_automatically(database_url:
             "/v1/desk/utilisation", headers=desk.trader).json()["usage"]}
         assert (bars["daily loss"]["used"], bars["daily loss"]["limit"]) == ("600", "500")
 
+
+
+def test_a_fall_from_the_session_peak_past_max_drawdown_halts_trading_automatically(
+        database_url: str, tmp_path: Path) -> None:
+    venue = FakeExchange()
+    gw = make_gateway(database_url, tmp_path,
+                      limits=LIMITS + 'max_drawdown: "500"\n', exchange=venue)
+
+    def mark(price: str) -> dict[str, Decimal]:
+        venue.prices["BTC/USDT"] = Decimal(price)
+        desk.client.portal.call(gw.prices.update, desk.client.portal.call(
+            venue.fetch_ticker, "BTC/USDT"))
+        figures: dict[str, Decimal] = desk.client.portal.call(gw.writer.run,
+                                                              risk_monitor.tick)
+        return figures
+
+    with Desk(gw) as desk:
+        desk.client.portal.call(gw.writer.run, risk_monitor.tick)  # the session starts flat
+        order = desk.client.post("/v1/orders", json=proposal(quantity="0.1"),
+                                 headers=desk.bot).json()
+        desk.client.post(f"/v1/orders/{order['id']}/approve", json={}, headers=desk.trader)
+        assert wait_for_state(desk.client, desk.trader, order["id"], {"filled"})["state"] == \
+            "filled"
+        assert mark("46000")["session_pnl"] == Decimal("600")  # the peak: +600
+        assert mark("41001")["drawdown"] == Decimal("499.9")  # short of the limit
+        assert not desk.client.get("/v1/status", headers=desk.trader).json()["halt"]["halted"]
+
+        figures = mark("41000")  # still +100 on the day, but 500 below the peak
+
+        assert (figures["session_pnl"], figures["drawdown"]) == (Decimal("100"),
+                                                                 Decimal("500"))
+        halt = desk.client.get("/v1/status", headers=desk.trader).json()["halt"]
+        assert (halt["halted"], halt["actor"], halt["rule"]) == (
+            True, "system:max_drawdown", "max_drawdown")
+        assert "500" in halt["reason"] and "max_drawdown" in halt["reason"]
+        [breach] = desk.client.get("/v1/audit", params={"kind": "risk.breach"},
+                                   headers=desk.trader).json()["events"]
+        assert breach["payload"]["rule"] == "max_drawdown"
+        assert Decimal(breach["payload"]["drawdown"]) == Decimal("500")
+        r = desk.client.post("/v1/orders", json=proposal(quantity="0.01"), headers=desk.bot)
+        assert r.status_code == 503
 
 def test_a_suspension_made_in_one_process_binds_another_at_once(database_url: str,
                                                                   tmp_path: Path) -> None:
