@@ -23,9 +23,10 @@ from .output import CliError, emit
 
 CONFIRM_WORD = "flatten"
 # How long the API may take before the halt is also written straight to the database. Under
-# a full proposal load the API answers a halt in tens of ms (p99 ~150 ms, docs/BENCHMARKS.md);
-# a hung server never answers, and waiting out the API timeout would take seconds.
-HEDGE_S = 0.3
+# a full proposal load the API answers a halt in tens of ms (p99 110-150 ms,
+# docs/BENCHMARKS.md); a hung server never answers, and waiting out the API timeout would
+# take seconds. Writing both ways costs nothing: a halt already in force is not recorded again.
+HEDGE_S = 0.15
 
 
 def register(sub: Any) -> None:
