@@ -33,6 +33,9 @@ def _ms(value: Any) -> datetime:
 
 
 def step(value: Any, precision_mode: int) -> Decimal:
+    """The increment an amount or price must be a multiple of; 0 when it is unknown: the
+    venue gives significant digits (no fixed increment) or nothing. The venue_filters check
+    refuses orders on such a symbol, saying why."""
     d = dec(value)
     if d is None:
         return Decimal(0)

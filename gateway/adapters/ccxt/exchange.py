@@ -130,6 +130,12 @@ class CcxtExchange:
         mode = int(self.client.precisionMode)
         self._markets = {s: convert.market(m, mode) for s, m in raw.items()
                          if m.get("spot", True) and m.get("active") is not False}
+        unknown = sorted(s for s, m in self._markets.items()
+                         if m.amount_step <= 0 or m.price_tick <= 0)
+        if unknown:
+            log.warning("venue %s gives no tick or step size for %d symbol(s) (precision mode "
+                        "%d); orders on them are refused: %s", self.name, len(unknown), mode,
+                        ", ".join(unknown[:20]))
         return dict(self._markets)
 
     async def fetch_ticker(self, symbol: str) -> Ticker:

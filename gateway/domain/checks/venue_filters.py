@@ -18,6 +18,13 @@ def check_venue_filters(p: Proposal, limits: Limits, snap: RiskSnapshot) -> Chec
         # Fail closed: without the venue's rules we cannot know the order is acceptable.
         return refuse(NAME, p.symbol, None, "the venue's market rules for this symbol are "
                       "not loaded; retry once the venue is reachable")
+    if market.amount_step <= 0 or market.price_tick <= 0:
+        # A step of 0 means the venue's precision is unknown (ccxt gives it in significant
+        # digits, or not at all): no order on the symbol can be checked against it.
+        return refuse(NAME, p.symbol, None, "the venue publishes no tick and step sizes for "
+                      "this symbol (its precision is in significant digits, or missing), so "
+                      "no order on it can be checked: refused; trade it on a venue that "
+                      "publishes them")
     if p.quantity % market.amount_step != 0:
         return refuse(NAME, p.quantity, market.amount_step,
                       f"quantity must be a multiple of {market.amount_step:f}")

@@ -101,6 +101,17 @@ def test_venue_filters_enforce_step_tick_and_minimums(qty: str, price: str, pass
     assert why in result.message
 
 
+@pytest.mark.parametrize("field", ["price_tick", "amount_step"])
+def test_venue_filters_refuse_clearly_when_the_venue_gives_no_step(field: str) -> None:
+    """A venue whose precision is in significant digits (or missing) has no step: the
+    order is refused saying so, not 'could not be evaluated' from a division by zero."""
+    unknown = replace(BTC, **{field: D(0)})
+    result = check_venue_filters(prop(qty="0.0002"), limits(), snap(markets={
+        "BTC/USDT": unknown}))
+    assert not result.passed
+    assert "no tick and step sizes" in result.message
+
+
 def test_venue_filters_refuse_an_order_below_the_minimum_notional() -> None:
     result = check_venue_filters(prop(qty="0.0001", price="49999.99"),
                                  limits(), snap(markets={"BTC/USDT": replace(

@@ -143,3 +143,14 @@ def test_any_ccxt_exchange_id_builds_a_client_with_the_local_base_url() -> None:
 def test_a_rate_limit_waits_as_long_as_the_venue_asked(headers: dict[str, str] | None,
                                                       seconds: float) -> None:
     assert retry_after(headers) == seconds
+
+
+def test_precision_in_significant_digits_gives_no_step_and_ticks_are_kept() -> None:
+    from decimal import Decimal
+
+    from gateway.adapters.ccxt import convert
+
+    assert convert.step("0.01", 4) == Decimal("0.01")  # tick size
+    assert convert.step(3, 2) == Decimal("0.001")  # decimal places
+    assert convert.step(5, 3) == 0  # significant digits: no fixed increment
+    assert convert.step(None, 4) == 0
