@@ -18,6 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
+from .url_mask import shown_url
+
 CONFIG_ENV = "GATEWAY_CONFIG"
 DEFAULT_FILE = Path("gateway.toml")
 SECRET_KEY = re.compile(r"secret|password|passwd|passphrase|token|api_?key|private_?key|"
@@ -62,6 +64,11 @@ class VenueConfig(_Section):
     ccxt: CcxtSection = CcxtSection()
 
 
+def _split_urls(value: str) -> tuple[str, ...]:
+    """From the environment: comma- or space-separated."""
+    return tuple(u for u in re.split(r"[,\s]+", value) if u)
+
+
 class WebhooksConfig(_Section):
     urls: tuple[str, ...] = ()
     order_waiting_s: float = Field(default=300.0, gt=0)
@@ -73,16 +80,14 @@ class WebhooksConfig(_Section):
     @field_validator("urls", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str):  # from the environment: comma- or space-separated
-            return tuple(u for u in re.split(r"[,\s]+", value) if u)
-        return value
+        return _split_urls(value) if isinstance(value, str) else value
 
     @field_validator("urls")
     @classmethod
     def _http(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
             if not re.match(r"^https?://[^\s/]+", url):
-                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+                raise ValueError(f"{shown_url(url)!r} is not an http:// or https:// URL")
         return value
 
 
@@ -222,6 +227,17 @@ def _overlay(data: dict[str, Any], env: Mapping[str, str]) -> set[str]:
     return overridden
 
 
+def _shown_input(key: str, value: object) -> object:
+    """A refused value as it may be printed: webhook URLs can carry credentials."""
+    if key != "webhooks" and not key.startswith("webhooks.urls"):
+        return value
+    if isinstance(value, str):
+        return ", ".join(shown_url(u) for u in _split_urls(value))
+    if isinstance(value, list | tuple):
+        return [shown_url(u) if isinstance(u, str) else u for u in value]
+    return value
+
+
 def load(path: Path | None, env: Mapping[str, str] = os.environ,
          use_env: bool = True) -> GatewayConfig:
     """The configuration in force: defaults, then the file, then the environment."""
@@ -238,5 +254,6 @@ def load(path: Path | None, env: Mapping[str, str] = os.environ,
             rule = err["msg"]
             if err["type"] == "extra_forbidden":
                 rule = "unknown key (a typo?); see the commented gateway.toml for every key"
-            problems.append((f"{key} (from {where})" if where else key, err.get("input"), rule))
+            problems.append((f"{key} (from {where})" if where else key,
+                             _shown_input(key, err.get("input")), rule))
         raise ConfigError(str(path) if path else "configuration", problems) from None

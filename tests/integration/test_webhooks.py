@@ -196,3 +196,45 @@ def test_keep_sent_days_is_configurable_and_must_be_positive(tmp_path: Path) -> 
     assert WebhooksConfig(keep_sent_days=7).keep_sent_days == 7
     with pytest.raises(ValidationError, match="keep_sent_days"):
         WebhooksConfig(keep_sent_days=0)
+
+
+def test_failed_deliveries_are_logged_and_kept_without_the_urls_credentials(
+        database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    import httpx
+    import sqlalchemy as sa
+
+    from gateway.adapters.ccxt.config import Secret
+    from gateway.adapters.store import outbox_repo
+    from gateway.adapters.store.engine import make_engine
+    from gateway.adapters.store.migrate import ensure_current
+    from gateway.adapters.store.tables import notifications
+    from gateway.adapters.webhook import WebhookSender
+
+    token = "tok3n-Zq8x"
+    urls = (f"http://bot:{token}@127.0.0.1:{free_port()}/hook?token={token}",  # refused
+            f"http://bot:pw/{token}@127.0.0.1/hook")  # httpx: "Invalid port: 'pw'"
+    engine = make_engine(database_url)
+    ensure_current(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        outbox_repo.enqueue(conn, now, "audit:1", "gateway.halted", {"k": 1})
+    sender = WebhookSender(engine, urls, Secret("s"), lambda: now)
+
+    async def once() -> int:
+        async with httpx.AsyncClient(timeout=5) as client:
+            return await sender.deliver_due(client)
+
+    with caplog.at_level("WARNING", logger="gateway.adapters.webhook.sender"):
+        assert asyncio.run(once()) == 1
+    with engine.connect() as conn:
+        error = conn.execute(sa.select(notifications.c.last_error)).scalar_one()
+    engine.dispose()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "attempt 1 failed" in logged
+    for said in (logged, error):
+        assert "http://127.0.0.1:" in said and "/hook?token=***: ConnectError" in said
+        assert "http://***: InvalidURL" in said
+        assert token not in said and "bot" not in said and "pw" not in said

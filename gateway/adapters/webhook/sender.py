@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from gateway.adapters.ccxt.config import Secret
 from gateway.adapters.store import outbox_repo
 from gateway.adapters.store.outbox_repo import Notification
+from gateway.url_mask import shown_url
 
 from .signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 
@@ -91,18 +92,23 @@ class WebhookSender:
         for url in self.urls:
             if url in delivered:
                 continue
+            # A URL may carry credentials (userinfo, a token in the query): errors name it
+            # masked, as they are logged and kept in the outbox row.
+            shown = shown_url(url)
             headers = {"Content-Type": "application/json", ID_HEADER: n.key,
                        EVENT_HEADER: n.event,
                        SIGNATURE_HEADER: sign(self._secret.reveal(), int(time.time()), body)}
             try:
                 r = await client.post(url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                errors.append(f"{url}: {type(exc).__name__}")
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # The type alone: httpx's messages quote parts of the URL (InvalidURL names
+                # a password it took for the port).
+                errors.append(f"{shown}: {type(exc).__name__}")
                 continue
             if 200 <= r.status_code < 300:
                 delivered.add(url)
             else:
-                errors.append(f"{url}: HTTP {r.status_code}")
+                errors.append(f"{shown}: HTTP {r.status_code}")
         error = "; ".join(errors) or None
         retry_at = None
         if error is not None and n.attempts < self.max_attempts:
