@@ -37,6 +37,7 @@ from gateway.services.holdings_check import HoldingsCheck
 from gateway.services.limits_holder import LimitsHolder
 from gateway.services.market_data import PriceBook, refresh, run_feed
 from gateway.settings import Settings, load_settings
+from gateway.url_mask import shown_url
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
@@ -237,9 +238,10 @@ def _webhooks(settings: Settings, engine: Engine, clock: Clock, writer: Writer,
     secret = secrets.secret(secrets.WEBHOOK_SECRET)
     if not secret:
         # Fail closed: an unsigned notification could be forged by anyone on the path.
-        raise ValueError(f"webhooks.urls is set but {secrets.WEBHOOK_SECRET} is not: put the "
-                         "signing secret in the environment or in GATEWAY_SECRETS_FILE")
-    redact(secret.reveal())
+        raise ValueError(secrets.WEBHOOK_SECRET_MISSING)
+    # The sender names URLs masked; as a second line of defence, one carrying credentials
+    # is also blanked out of any log line that would quote it whole.
+    redact(secret.reveal(), *(u for u in settings.webhook_urls if shown_url(u) != u))
     writer.hooks.append(notifications.enqueue_from_audit)
     return WebhookSender(engine, settings.webhook_urls, secret, clock.now,
                          timeout_s=settings.webhook_timeout_s,

@@ -16,6 +16,11 @@ from gateway.adapters.ccxt.config import Secret, _read_secrets_file
 
 SECRETS_FILE_ENV = "GATEWAY_SECRETS_FILE"
 WEBHOOK_SECRET = "GATEWAY_WEBHOOK_SECRET"
+# Said by `gateway serve` (which refuses to start) and by `gateway config check`.
+WEBHOOK_SECRET_MISSING = (
+    f"webhooks.urls is set but {WEBHOOK_SECRET} is not: set the webhook signing secret in the "
+    f"environment or in the file named by {SECRETS_FILE_ENV} (every delivery is signed with "
+    "it; `gateway serve` refuses to start without it)")
 
 
 def file_values(env: Mapping[str, str] = os.environ) -> dict[str, str]:

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from gateway.config import ENV_KEYS, ConfigError, config_path, load
-from gateway.secrets import merged_env
+from gateway.config import ENV_KEYS, ConfigError, GatewayConfig, config_path, load
+from gateway.secrets import WEBHOOK_SECRET, WEBHOOK_SECRET_MISSING, merged_env, secret
+from gateway.url_mask import shown_urls
 
 from .output import CliError, emit
 
@@ -46,6 +47,13 @@ def _shown_url(url: str) -> str:
         return "***"
 
 
+def _missing_secrets(config: GatewayConfig, env: dict[str, str], source: str) -> None:
+    """What `gateway serve` would refuse to start without, reported as a problem like any
+    other (a configuration serve refuses is not valid): the webhook signing secret."""
+    if config.webhooks.urls and not secret(WEBHOOK_SECRET, env):
+        raise ConfigError(source, [(WEBHOOK_SECRET, "(not set)", WEBHOOK_SECRET_MISSING)])
+
+
 def check(args: argparse.Namespace) -> int:
     path = config_path(args.file)
     if args.file is not None and not args.file.is_file():
@@ -57,6 +65,8 @@ def check(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     try:
         config = load(path, env, use_env=not args.no_env)
+        if not args.no_env:  # the file alone: where its secrets will come from is not known
+            _missing_secrets(config, env, str(path) if path else "configuration")
     except ConfigError as exc:
         if args.json:
             emit(True, {"valid": False, "problems": [
@@ -67,6 +77,7 @@ def check(args: argparse.Namespace) -> int:
         f"{name} -> {'.'.join(key)}" for name, key in ENV_KEYS.items() if env.get(name))
     data = config.model_dump(mode="json")
     data["database"]["url"] = _shown_url(data["database"]["url"])
+    data["webhooks"]["urls"] = shown_urls(data["webhooks"]["urls"])
     lines = [f"{path or '(no file: built-in defaults)'}: valid"]
     lines += [f"  {key} = {value!r}" for key, value in _flatten(data)]
     if overrides:
