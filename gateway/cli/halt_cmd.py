@@ -1,24 +1,23 @@
 """`gateway halt`, `gateway resume`, `gateway status`: the risk officer's commands.
 
 `halt` goes through the API and falls back to writing straight to the database when the
-server is down or hung. It returns once the halt has committed and the sends claimed before
-it have settled (bounded by --wait), so from then on the venue receives no new order.
+server is down or hung (`status` reads from there likewise; both hedge through hedge.py).
+`halt` returns once the halt has committed and the sends claimed before it have settled
+(bounded by --wait), so from then on the venue receives no new order.
 """
 
 from __future__ import annotations
 
 import argparse
-import queue
 import sys
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from gateway.domain.halts import HaltScope
 from gateway.domain.money import fmt, read_decimal
 
 from . import quick_http
+from .hedge import BothFailed, hedged
 from .output import CliError, emit
 
 CONFIRM_WORD = "flatten"
@@ -27,6 +26,9 @@ CONFIRM_WORD = "flatten"
 # docs/BENCHMARKS.md); a hung server never answers, and waiting out the API timeout would
 # take seconds. Writing both ways costs nothing: a halt already in force is not recorded again.
 HEDGE_S = 0.15
+# The same for `gateway status`, which only reads: a server that takes longer than this is
+# hung or saturated, and the database answers in well under a second either way.
+STATUS_HEDGE_S = 0.5
 
 
 def register(sub: Any) -> None:
@@ -51,8 +53,12 @@ def register(sub: Any) -> None:
     _scope_args(p)
     p.set_defaults(func=resume)
 
-    sub.add_parser("status", help="halts, order counts, what is open at the venue"
-                   ).set_defaults(func=status)
+    p = sub.add_parser("status", help="halts, order counts, what is open at the venue "
+                       "(from the database when the API server is down or hung)")
+    p.add_argument("--api-timeout", type=float, default=5.0, metavar="S",
+                   help="give up on the API server after this long (default 5); from "
+                        f"{STATUS_HEDGE_S} s on the database is also read")
+    p.set_defaults(func=status)
 
 
 def _scope_args(p: argparse.ArgumentParser) -> None:
@@ -94,15 +100,7 @@ def halt(args: argparse.Namespace) -> int:
 def _halt_now(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """Ask the API server; if it has not answered within HEDGE_S (hung, or saturated), also
     write the halt straight to the database, and take whichever commits first. Both may
-    commit: a second halt record is harmless, a late halt is not. Daemon threads, so a hung
-    server never keeps the command from exiting."""
-    results: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def attempt(via: str, fn: Callable[[], dict[str, Any]]) -> None:
-        try:
-            results.put((via, fn()))
-        except Exception as exc:  # reported below, with the other path's outcome
-            results.put((via, exc))
+    commit: a second halt record is harmless, a late halt is not."""
 
     def api() -> dict[str, Any]:
         return dict(quick_http.post(args.url, args.token, "/v1/halt", _body(args),
@@ -113,30 +111,14 @@ def _halt_now(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
         return halt_direct(args.token, args.reason, *_scope(args))
 
-    threading.Thread(target=attempt, args=("api", api), daemon=True).start()
-    failures: dict[str, Exception] = {}
+    # A CliError from the server is a 4xx: it answered and refused.
     try:
-        via, outcome = results.get(timeout=HEDGE_S)
-    except queue.Empty:
-        via, outcome = "", None
-    if isinstance(outcome, CliError):
-        raise outcome  # the server answered and refused (a 4xx): not a reason to bypass it
-    if isinstance(outcome, dict):
-        return outcome, via
-    if isinstance(outcome, Exception):
-        failures[via] = outcome
-    threading.Thread(target=attempt, args=("database", database), daemon=True).start()
-    while len(failures) < 2:
-        via, outcome = results.get()
-        if isinstance(outcome, dict):
-            return outcome, via
-        failures[via] = outcome
-    db = failures["database"]
-    if isinstance(failures["api"], CliError):
-        raise failures["api"]
-    raise CliError(f"halt NOT written: the API server did not answer "
-                   f"({failures['api']}) and the database write failed "
-                   f"({db.args[0] if isinstance(db, CliError) else db})")
+        return hedged(api, database, HEDGE_S, refused=lambda e: isinstance(e, CliError))
+    except BothFailed as both:
+        db = both.database
+        raise CliError(f"halt NOT written: the API server did not answer ({both.api}) and "
+                       f"the database write failed "
+                       f"({db.args[0] if isinstance(db, CliError) else db})") from None
 
 
 def _api(args: argparse.Namespace) -> Any:
@@ -225,22 +207,33 @@ def _halt_line(h: dict[str, Any]) -> str:
 
 
 def status(args: argparse.Namespace) -> int:
-    """From the API server; when it does not answer (down or hung), from the database, as
-    `halt` does: the risk officer must see the halt in force, or that there is none."""
-    from .api_client import Unreachable
+    """From the API server; when it does not answer within STATUS_HEDGE_S (down, hung or
+    saturated), from the database, as `halt` does: the risk officer must see the halt in
+    force, or that there is none. The output says which it came from (`via`)."""
+    from .api_client import Api, Unreachable  # httpx: status is not the urgent command
 
-    lines, api = [], _api(args)
+    api = Api(args.url, args.token, timeout=args.api_timeout)
+
+    def database() -> dict[str, Any]:
+        from .direct import status_direct  # SQLAlchemy: only when the API is slow or down
+
+        return status_direct(args.token)
+
     try:
-        data = api.call("GET", "/v1/status")
-    except Unreachable as exc:
-        from .direct import status_direct
-
-        try:
-            data = {**status_direct(args.token), "via": "database"}
-        except CliError as db:
-            raise CliError(f"{exc}; reading the database instead failed too: {db}") from db
-        lines.append(f"(read from the database: no answer from {api.url}; differences "
-                     "with the venue and pending cancels are known only to a running process)")
+        # An answer with an error (4xx, 5xx) is the server's word: it is not bypassed.
+        data, via = hedged(lambda: dict(api.call("GET", "/v1/status")), database,
+                           STATUS_HEDGE_S, refused=lambda e: isinstance(e, CliError)
+                           and not isinstance(e, Unreachable))
+    except BothFailed as both:
+        raise CliError(f"{both.api}; reading the database instead failed too: "
+                       f"{both.database}") from None
+    data = {**data, "via": via}
+    if via == "database":
+        lines = [f"(read from the database: no answer from {api.url} within "
+                 f"{STATUS_HEDGE_S} s; differences with the venue and pending cancels are "
+                 "known only to a running process)"]
+    else:
+        lines = [f"(from the API server at {api.url})"]
     halts = [data["halt"], *data.get("halts", [])]
     lines += [_halt_line(h) for h in halts if h["halted"]] or ["trading (no halt in force)"]
     counts = ", ".join(f"{k}={v}" for k, v in sorted(data["orders_by_state"].items())) or "none"

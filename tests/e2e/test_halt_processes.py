@@ -158,6 +158,11 @@ def test_halt_with_one_of_two_processes_hung_stops_both_on_postgresql(
         assert json.loads(out.stdout)["via"] == "database"
         until(lambda: site.open_at_venue() == 0, "the live process to cancel everything")
         assert site.propose_status(alive) == 503
+        # `gateway status` hedges the same way: read from the database, and saying so.
+        seen = site.cli("--json", "status", "--api-timeout", "600", url=hung)
+        assert seen.returncode == 0, seen.stderr
+        assert json.loads(seen.stdout)["via"] == "database"
+        assert json.loads(seen.stdout)["halt"]["reason"] == "a is hung"
         sent = venue.creates()
         site.signal("a", signal.SIGCONT)
         assert site.propose_status(hung) == 503

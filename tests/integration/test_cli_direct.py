@@ -1,16 +1,19 @@
-"""The risk officer's commands with the API server down: `gateway halt` writes to the database
-and `gateway status` reads it from there; a database that is not the gateway's is named,
-never taken for a halt that was written."""
+"""The risk officer's commands with the API server down or hung: `gateway halt` writes to the
+database and `gateway status` reads it from there, saying so; a database that is not the
+gateway's is named, never taken for a halt that was written."""
 
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from gateway.cli import halt_cmd
 from gateway.cli.main import main
-from tests.servers import free_port
+from tests.servers import free_port, in_thread
 from tests.support import add, make_gateway
 
 
@@ -24,6 +27,58 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+
+@pytest.fixture
+def hung_url() -> Iterator[str]:
+    """A server that accepts connections (the kernel's backlog) and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as listener:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_status_with_the_server_hung_reads_the_database_and_says_so(
+        database_url: str, tmp_path: Path, hung_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    gw = make_gateway(database_url, tmp_path)
+    try:
+        risk = add(gw, "rita", "risk", "rita")
+    finally:
+        gw.engine.dispose()
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    common = ("--url", hung_url, "--token", risk)
+
+    # API timeouts far past the test's patience: only the hedge lets the commands return.
+    code, out, err = run(capsys, *common, "--json", "halt", "--reason", "server hung",
+                         "--api-timeout", "600")
+    assert code == 0, err
+    assert json.loads(out)["via"] == "database"
+
+    code, out, err = run(capsys, *common, "status", "--api-timeout", "600")
+    assert code == 0, err
+    first, *rest = out.splitlines()
+    assert first.startswith(f"(read from the database: no answer from {hung_url} within ")
+    assert rest[0].startswith("HALTED ALL TRADING since ") and "server hung" in rest[0]
+    code, out, err = run(capsys, *common, "--json", "status", "--api-timeout", "600")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["via"] == "database" and data["halt"]["reason"] == "server hung"
+
+
+def test_status_from_a_server_that_answers_says_so(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    gw = make_gateway(database_url, tmp_path)
+    risk = add(gw, "rita", "risk", "rita")
+    # However slow this machine is, the server's answer is the one taken here.
+    monkeypatch.setattr(halt_cmd, "STATUS_HEDGE_S", 120.0)
+    with in_thread(gw) as (url, _):
+        code, out, err = run(capsys, "--url", url, "--token", risk, "status")
+        assert code == 0, err
+        assert out.splitlines()[:2] == [f"(from the API server at {url})",
+                                        "trading (no halt in force)"]
+        code, out, err = run(capsys, "--url", url, "--token", risk, "--json", "status")
+        assert code == 0, err
+        assert json.loads(out)["via"] == "api"
 
 
 def test_status_with_the_server_down_reads_the_halt_from_the_database(
