@@ -134,11 +134,14 @@ def update_order(
         raise RuntimeError(f"order {before.id} changed under the writer (version {before.version})")
 
 
+# Built once: every decision and every venue answer loads its order (building the statement
+# each time cost about as much as running it).
+_BY_ID = select(orders).where(orders.c.id == bindparam("id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
 def get_row(conn: Connection, order_id: str, for_update: bool = False) -> Row[Any] | None:
-    stmt = select(orders).where(orders.c.id == order_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return conn.execute(stmt).first()
+    return conn.execute(_BY_ID_LOCKED if for_update else _BY_ID, {"id": order_id}).first()
 
 
 def get_order(conn: Connection, order_id: str, for_update: bool = False) -> Order | None:
