@@ -62,10 +62,13 @@ def approve(
         payload={"limits_version": limits_version, "first_approved_by": first,
                  "checks": [c.as_dict() for c in decision.checks]},
         approved_by=operator, decided_at=uow.now, limits_version=limits_version,
+        write=send_by is None,
     )
     if send_by is None:
         return approved
-    return execution.claim_checked(uow, approved, limits_version, send_by)  # checks stored
+    # Both moves keep their audit records; the row is written once, by the claim.
+    return execution.claim_checked(uow, approved, limits_version, send_by, decision.checks,
+                                   stored=order)
 
 
 def refuse_foreign_operator(uow: UnitOfWork, order: Order, operator: str,

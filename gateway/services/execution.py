@@ -53,16 +53,19 @@ def claim(uow: UnitOfWork, limits: Limits, limits_version: str, instance: str,
 
 def claim_checked(uow: UnitOfWork, order: Order, limits_version: str, instance: str,
                   checks: Sequence[CheckResult] | None = None,
-                  note: dict[str, Any] | None = None) -> Order:
+                  note: dict[str, Any] | None = None, *, stored: Order | None = None) -> Order:
     """Claim an approved order whose limits the caller re-checked (all passed) in this same
     locked transaction; the halts are read here. Not stopped by one: it moves to `sending`
     for `instance`, which alone may send it once this commits. Stopped: it stays approved
     (and is withdrawn by the halt). `checks`: the re-check's findings, when not already
-    stored with the order."""
+    stored with the order. `stored`: the order as its row holds it, when the caller's move
+    to approved is not written yet (it is written here, either way)."""
     if uow.halts.blocking(order.symbol, order.producer) is not None:
+        if stored is not None:
+            orders_repo.update_order(uow.conn, stored, order, checks)
         return order
     return transition(uow, order, OrderState.SENDING, EXECUTOR, checks=checks,
-                      claimed_by=instance,
+                      claimed_by=instance, stored=stored,
                       payload={"client_order_id": order.client_order_id,
                                "limits_version": limits_version, **(note or {})},
                       limits_version=limits_version)

@@ -35,14 +35,20 @@ def transition(
     payload: dict[str, Any] | None = None,
     checks: Sequence[CheckResult] | None = None,
     claimed_by: str | None = None,
+    write: bool = True,
+    stored: Order | None = None,
     **changes: Any,
 ) -> Order:
+    """Move `order` to `target` with its audit record. `write=False` leaves the row to the
+    caller's next transition in this job (two moves, one row write); that one then gets
+    `stored`, the order as its row still holds it."""
     check_transition(order.id, order.state, target)
     after = order.evolve(
         state=target, version=order.version + 1, updated_at=uow.now,
         reason=reason if reason is not None else order.reason, **changes,
     )
-    orders_repo.update_order(uow.conn, order, after, checks, claimed_by)
+    if write:
+        orders_repo.update_order(uow.conn, stored or order, after, checks, claimed_by)
     uow.audit.append(uow.now, f"order.{target.value}", actor, order_id=order.id, reason=reason,
                      payload={"from": order.state.value, "version": after.version,
                               "producer": order.producer, **(payload or {})})
