@@ -13,11 +13,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.adapters.store.uow import UnitOfWork
-from gateway.adapters.store.writer import Writer
+from gateway.adapters.store.writer import Writer, prompt
 from gateway.domain.halts import HaltBook
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
@@ -102,16 +103,29 @@ class Executor:
         claim); if it did, send at once. The claim is durable before the venue call, as in
         the claim loop, but one commit serves the decision and the claim, and no wake-up
         lies between them and the send."""
+        loop = asyncio.get_running_loop()
         sender = self.instance if self.ready else None
         if sender is not None:
             self._inflight.add(order_id)  # from before the commit: never taken for stale
-        future = asyncio.wrap_future(self.writer.submit(lambda uow: decide(uow, sender)))
-        # A callback, not code after the await: a caller that goes away (a client that
-        # disconnects) must not strand a committed claim unsent.
-        future.add_done_callback(lambda f: self._after_decision(order_id, f))
-        return await asyncio.shield(future)
+        def job(uow: UnitOfWork) -> Order:
+            return decide(uow, sender)
 
-    def _after_decision(self, order_id: str, future: asyncio.Future[Order]) -> None:
+        # With a claim, the batch's follow-ups (metrics, log lines) wait: the send goes first.
+        done = self.writer.submit(prompt(job) if sender is not None else job)
+        # Called by the writer thread as soon as the commit is durable, before it runs its
+        # commit listeners. A callback, not code after the await, also because a caller that
+        # goes away (a client that disconnects) must not strand a committed claim unsent.
+        done.add_done_callback(lambda f: self._post(loop, order_id, f))
+        return await asyncio.shield(asyncio.wrap_future(done))
+
+    def _post(self, loop: asyncio.AbstractEventLoop, order_id: str,
+              future: Future[Order]) -> None:
+        try:
+            loop.call_soon_threadsafe(self._after_decision, order_id, future)
+        except RuntimeError:  # the loop closed (shutdown): a claim left is resolved at start
+            log.warning("decision on %s settled after its event loop closed", order_id)
+
+    def _after_decision(self, order_id: str, future: Future[Order]) -> None:
         ok = not future.cancelled() and future.exception() is None
         claimed = ok and order_id in self._inflight and (
             future.result().state is OrderState.SENDING)

@@ -13,6 +13,7 @@ round trip per batch. A buffered job that raises has its buffers cut back to whe
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -48,6 +49,20 @@ def buffered(fn: Job) -> Job:
     """Mark a job that writes only through the unit of work's buffers (no savepoint)."""
     fn.buffered = True  # type: ignore[attr-defined]
     return fn
+
+
+def prompt(fn: Job) -> Job:
+    """Mark a job whose caller acts on its outcome at once (the executor sends the order it
+    claimed to the venue). Its batch's follow-ups (the commit listeners: metrics, decision
+    log lines, the desk's live signal) then wait for the writer's next batch, or FOLLOW_UP_S
+    of idleness: run at once, they would hold the interpreter (and wake the logging thread)
+    just as that action starts. A batch that changed a halt never defers its listeners."""
+    fn.prompt = True  # type: ignore[attr-defined]
+    return fn
+
+
+# How long a prompt batch's follow-ups may wait when no other batch comes.
+FOLLOW_UP_S = 0.02
 
 
 class _Item:
@@ -189,6 +204,7 @@ class Writer:
         self.hooks: list[BatchHook] = []
         self._halt_listeners: list[Callable[[], None]] = []
         self._cache = BatchCache()
+        self._later: deque[Callable[[], None]] = deque()  # deferred follow-ups, in order
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Called (from the writer thread) after every committed batch."""
@@ -257,9 +273,15 @@ class Writer:
 
     def _loop(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=FOLLOW_UP_S) if self._later else (
+                    self._queue.get())
+            except queue.Empty:
+                self._follow_up_later()
+                continue
             self._run_urgent()
             if first is None:
+                self._follow_up_later()
                 return
             if first is _NUDGE:
                 continue
@@ -278,6 +300,7 @@ class Writer:
             self._run(batch)
             self._run_urgent()
             if stop:
+                self._follow_up_later()
                 return
 
     def _run_urgent(self) -> None:
@@ -306,7 +329,20 @@ class Writer:
             self._deliver(batch, [(None, failure)] * len(batch))
             return
         self._deliver(batch, outcomes)
-        listeners = self._listeners + (self._halt_listeners if "halt" in signals else [])
+        follow_up = functools.partial(self._follow_up, "halt" in signals, rows)
+        if "halt" not in signals and any(getattr(i.fn, "prompt", False) for i in batch):
+            self._later.append(follow_up)
+            return
+        self._follow_up_later()  # first those of earlier batches: listeners see them in order
+        follow_up()
+
+    def _follow_up_later(self) -> None:
+        while self._later:
+            self._later.popleft()()
+
+    def _follow_up(self, halt: bool, rows: list[dict[str, Any]]) -> None:
+        """The commit listeners of one committed batch."""
+        listeners = self._listeners + (self._halt_listeners if halt else [])
         for callback in listeners:
             try:
                 callback()
