@@ -16,10 +16,31 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_transactions(engine)
-        return engine
+        return _plain_savepoints(engine)
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return _plain_savepoints(create_engine(url, pool_size=10, max_overflow=10,
+                                           pool_pre_ping=True))
+
+
+def _plain_savepoints(engine: Engine) -> Engine:
+    """Savepoints as plain SQL text. SQLAlchemy's savepoint constructs have no cache key, so
+    each one was compiled afresh: about 0.15 ms per statement on these machines, twice for
+    every job that writes directly (its savepoint and its release), under the write lock.
+    The names are SQLAlchemy's own (`sa_savepoint_N`): nothing to quote."""
+    def savepoint(conn: Any, name: str) -> None:
+        conn.exec_driver_sql(f"SAVEPOINT {name}")
+
+    def release(conn: Any, name: str) -> None:
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+
+    def rollback_to(conn: Any, name: str) -> None:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+
+    dialect: Any = engine.dialect
+    dialect.do_savepoint, dialect.do_release_savepoint = savepoint, release
+    dialect.do_rollback_to_savepoint = rollback_to
+    return engine
 
 
 def _sqlite_transactions(engine: Engine) -> None:
