@@ -66,11 +66,12 @@ def halt_from_row(row: Any) -> Halt:
 
 
 def read_scoped(conn: Connection) -> tuple[Halt, ...]:
-    return tuple(halt_from_row(r) for r in conn.execute(select(halts)))
+    return tuple(halt_from_row(r) for r in conn.execute(_SCOPED))
 
 
 # Statements run in every write batch are built once: building one (and its cache key)
 # costs several times more than executing it.
+_SCOPED = select(halts)
 _LOCK_STATE = select(gateway_state).where(gateway_state.c.id == 1).with_for_update()
 _INACTIVE = select(principals.c.name).where(principals.c.kind == "producer",
                                             principals.c.status != "active")
