@@ -4,6 +4,7 @@ Exactly once: the claim (-> sending) is durable before the venue call; a send wh
 is unknown is resolved by asking the venue for the client order id, never by resending.
 Also here: reconciliation with the venue (at start and periodically), back-off on rate
 limits, and the venue-unreachable stop (halt, then cancel open orders when it answers).
+Claiming is in claiming.py, sending and resolving in sending.py (the executor's parts).
 """
 
 from __future__ import annotations
@@ -13,27 +14,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
-from datetime import UTC, datetime
 from typing import TypeVar
 
-from gateway.adapters.store.uow import UnitOfWork
-from gateway.adapters.store.writer import Writer, prompt
+from gateway.adapters.store.writer import Writer
 from gateway.domain.halts import HaltBook
 from gateway.domain.limits import Limits
 from gateway.domain.orders import Order, OrderState
 from gateway.ports.exchange import (
-    DuplicateOrder,
     Exchange,
     OrderNotFound,
-    OrderRefused,
     RateLimited,
     VenueError,
-    VenueOrder,
-    VenueOrderRequest,
 )
 
 from . import approvals, execution, reconcile
+from .claiming import Claiming
 from .halt_cancel import Canceller
 from .halt_watch import HaltWatch
 from .holdings_check import HoldingsCheck
@@ -44,7 +39,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class Executor:
+class Executor(Claiming):
     def __init__(
         self,
         writer: Writer,
@@ -87,55 +82,6 @@ class Executor:
         self.mismatches: list[reconcile.Mismatch] = []  # as of the last reconciliation
         self._last_reconcile = time.monotonic()
         self._sending = False  # the send loop runs: this process may claim and send
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def ready(self) -> bool:
-        """Whether this process may claim orders and send them now."""
-        return self._sending and not self.health.backing_off and not self.health.down
-
-    async def decide_and_send(self, order_id: str,
-                              decide: Callable[[UnitOfWork, str | None], Order]) -> Order:
-        """Run a decision job (an approval) that may claim the order for this process in its
-        own transaction (`decide` gets this instance's name, or None when it must not
-        claim); if it did, send at once. The claim is durable before the venue call, as in
-        the claim loop, but one commit serves the decision and the claim, and no wake-up
-        lies between them and the send."""
-        loop = asyncio.get_running_loop()
-        sender = self.instance if self.ready else None
-        if sender is not None:
-            self._inflight.add(order_id)  # from before the commit: never taken for stale
-        def job(uow: UnitOfWork) -> Order:
-            return decide(uow, sender)
-
-        # With a claim, the batch's follow-ups (metrics, log lines) wait: the send goes first.
-        done = self.writer.submit(prompt(job) if sender is not None else job)
-        # Called by the writer thread as soon as the commit is durable, before it runs its
-        # commit listeners. A callback, not code after the await, also because a caller that
-        # goes away (a client that disconnects) must not strand a committed claim unsent.
-        done.add_done_callback(lambda f: self._post(loop, order_id, f))
-        return await asyncio.shield(asyncio.wrap_future(done))
-
-    def _post(self, loop: asyncio.AbstractEventLoop, order_id: str,
-              future: Future[Order]) -> None:
-        try:
-            loop.call_soon_threadsafe(self._after_decision, order_id, future)
-        except RuntimeError:  # the loop closed (shutdown): a claim left is resolved at start
-            log.warning("decision on %s settled after its event loop closed", order_id)
-
-    def _after_decision(self, order_id: str, future: Future[Order]) -> None:
-        ok = not future.cancelled() and future.exception() is None
-        claimed = ok and order_id in self._inflight and (
-            future.result().state is OrderState.SENDING)
-        if claimed and self._sending:
-            self._dispatch(future.result())
-            return
-        # Not claimed: the claim loop takes it. Claimed as this process stops: like a send
-        # parked at shutdown, the next start asks the venue for it.
-        self._inflight.discard(order_id)
-        self.wake()
 
     def halt_signal(self) -> None:
         """Thread-safe: a halt was set or lifted somewhere; withdraw and cancel at once."""
@@ -202,91 +148,6 @@ class Executor:
             await self.react_to_halt()
         if time.monotonic() - self._last_reconcile >= self.reconcile_s:
             await self._guard(self.reconcile())
-
-    async def _claim_and_send(self) -> None:
-        # The limits in force are read inside the claiming transaction, under the lock: a
-        # reload by another process a moment earlier is already binding.
-        claimed = await self.writer.run(
-            lambda uow: execution.claim(uow, *uow.limits(), self.instance)
-        )
-        for order in claimed:
-            self._dispatch(order)
-
-    def _dispatch(self, order: Order) -> None:
-        self._inflight.add(order.id)
-        task = asyncio.create_task(self.send(order))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait for sends in flight (tests and graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def abandon(self) -> None:
-        """Shutdown past its grace: cancel the sends still in flight. Their orders stay
-        `sending`; the next start asks the venue by client order id, never resends blindly."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def send(self, order: Order) -> None:
-        assert order.client_order_id is not None
-        request = VenueOrderRequest(order.client_order_id, order.symbol, order.side, order.type,
-                                    order.quantity, order.limit_price)
-        try:
-            venue_order = await self.exchange.create_order(request)
-        except DuplicateOrder:
-            await self.resolve(order)  # the venue has it already: adopt what it says
-        except OrderRefused as exc:
-            reason = f"refused by the venue: {exc}"
-            await self.writer.run(lambda uow: execution.mark_failed(uow, order.id, reason))
-        except VenueError as exc:
-            # Timeout, 5xx, dropped reply, rate limit: the venue may hold the order. Ask it.
-            log.warning("send of %s has unknown outcome: %s", order.id, exc)
-            self.health.noted(exc)
-            if not isinstance(exc, RateLimited):
-                await self.resolve(order)
-            # else: asked after the back-off, by the follow loop (it is ours, not in flight)
-        else:
-            self.health.noted(None)
-            await self.record(order.id, venue_order)
-        finally:
-            self._inflight.discard(order.id)
-
-    async def _record_replies(self, replies: list[tuple[str, VenueOrder]]) -> None:
-        await self.writer.run(lambda uow: execution.record_replies(uow, replies))
-
-    async def record(self, order_id: str, venue_order: VenueOrder) -> None:
-        await self.writer.run(lambda uow: execution.record_venue_state(uow, order_id, venue_order))
-
-    async def resolve(self, order: Order) -> None:
-        """Settle a `sending` order by asking the venue for its client order id."""
-        if self.health.backing_off:
-            return  # a rate limit came meanwhile (another call's): asked after the back-off
-        assert order.client_order_id is not None
-        try:
-            venue_order = await self._ask(
-                self.exchange.fetch_order(order.symbol, order.client_order_id))
-        except OrderNotFound:
-            age = (datetime.now(UTC) - order.updated_at).total_seconds()
-            if age < self.settle_s:
-                return  # a late send could still land: ask again on a later tick
-            await self.writer.run(lambda uow: execution.release_unsent(
-                uow, order.id, "the venue has no such order; will re-check and resend"))
-        except VenueError as exc:
-            log.warning("cannot resolve %s yet: %s", order.id, exc)  # stays `sending`
-        else:
-            await self.record(order.id, venue_order)
-
-    async def resolve_unknown(self, grace_s: float) -> None:
-        inflight = frozenset(self._inflight)
-        stale = await self.writer.run(
-            lambda uow: execution.stale_sending(uow, self.instance, grace_s, inflight)
-        )
-        for order in stale:
-            if order.id not in self._inflight:
-                await self.resolve(order)
 
     async def track(self) -> None:
         """Follow open orders with one open-orders call; look up only those that left it
@@ -376,20 +237,6 @@ class Executor:
 
     async def _open_orders(self) -> list[Order]:
         return [] if self._reader is None else await asyncio.to_thread(self._reader)
-
-    async def _ask(self, call: Awaitable[T]) -> T:
-        """A venue read whose failure or success tells us whether the venue is there."""
-        try:
-            result = await call
-        except VenueError as exc:
-            self.health.noted(exc)
-            raise
-        self.health.noted(None)
-        return result
-
-    async def _guard(self, call: Awaitable[object]) -> None:
-        with contextlib.suppress(VenueError):
-            await self._ask(call)
 
     async def _recover(self) -> None:
         """Past the threshold: halt once; once the venue answers, cancel our open orders."""
