@@ -123,8 +123,11 @@ def update_order(
     checks: Sequence[CheckResult] | None = None,
     claimed_by: str | None = None,
 ) -> None:
-    """Write `after` if the row is still at `before.version` (a stale write is a bug: raise)."""
-    values = _values(after)
+    """Write `after` if the row is still at `before.version` (a stale write is a bug: raise).
+    `before` is the order as its row holds it: only the columns that differ are written
+    (binding all 27 cost ~0.13 ms more per change, under the write lock)."""
+    old = _values(before)
+    values = {k: v for k, v in _values(after).items() if _differs(old[k], v)}
     if checks is not None:
         values["checks"] = encode_checks(checks)
     if claimed_by is not None:
@@ -138,6 +141,11 @@ def update_order(
 # each time cost about as much as running it).
 _BY_ID = select(orders).where(orders.c.id == bindparam("id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
+def _differs(a: object, b: object) -> bool:
+    # A Decimal is compared as text too: 0.10 and 0.1 are equal, but the row keeps its text.
+    return type(a) is not type(b) or a != b or (isinstance(a, Decimal) and str(a) != str(b))
 
 
 def get_row(conn: Connection, order_id: str, for_update: bool = False) -> Row[Any] | None:
