@@ -120,25 +120,31 @@ class RiskSnapshot:
     def position(self, symbol: str) -> Decimal:
         return self.positions.get(symbol, ZERO)
 
+    # The next four run for several checks of every proposal: each reads the position itself
+    # rather than through position() (a call costs as much as the arithmetic here).
+
     def worst_case_after(self, symbol: str, side: Side, quantity: Decimal) -> Decimal:
         """Signed position if every reserving order on `side`, plus this one, filled."""
         if side is Side.BUY:
-            return self.position(symbol) + self.reserved_buy.get(symbol, ZERO) + quantity
-        return self.position(symbol) - self.reserved_sell.get(symbol, ZERO) - quantity
+            return (self.positions.get(symbol, ZERO) + self.reserved_buy.get(symbol, ZERO)
+                    + quantity)
+        return (self.positions.get(symbol, ZERO) - self.reserved_sell.get(symbol, ZERO)
+                - quantity)
 
     def worst_long(self, symbol: str) -> Decimal:
-        return self.position(symbol) + self.reserved_buy.get(symbol, ZERO)
+        return self.positions.get(symbol, ZERO) + self.reserved_buy.get(symbol, ZERO)
 
     def worst_short(self, symbol: str) -> Decimal:
-        return self.position(symbol) - self.reserved_sell.get(symbol, ZERO)
+        return self.positions.get(symbol, ZERO) - self.reserved_sell.get(symbol, ZERO)
 
     def is_reducing(self, symbol: str, side: Side, quantity: Decimal) -> bool:
         """True when the order, even if every same-side order fills first, only shrinks the
         position toward zero without crossing it."""
-        pos = self.position(symbol)
-        after = self.worst_case_after(symbol, side, quantity)
+        pos = self.positions.get(symbol, ZERO)
         if side is Side.BUY:
+            after = pos + self.reserved_buy.get(symbol, ZERO) + quantity
             return pos < 0 and after <= 0
+        after = pos - self.reserved_sell.get(symbol, ZERO) - quantity
         return pos > 0 and after >= 0
 
     def symbols(self) -> set[str]:

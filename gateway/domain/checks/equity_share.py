@@ -7,15 +7,16 @@ from decimal import Decimal
 
 from ..decision import CheckResult
 from ..limits import Limits
-from ..money import exact, to_text
+from ..money import to_text
 from ..orders import Proposal
 from ..risk import RiskSnapshot
+from ._bind import Step, bound
 from ._result import not_set, ok, refuse
 from .pricing import order_price
 
 ORDER, POSITION = "max_order_equity_share", "max_position_equity_share"
-# Findings are frozen: the common answer (no share set) is built once, outside the exact
-# context the arithmetic needs.
+# Findings are frozen: the common answer (no share set) is built once, and bound once per
+# limits version and symbol (`_bind.py`).
 ORDER_NOT_SET, POSITION_NOT_SET = not_set(ORDER), not_set(POSITION)
 
 
@@ -34,15 +35,18 @@ def _both(share: Decimal, equity: Decimal, cap: Decimal, absolute: Decimal | Non
     return f"{figure}; absolute cap {to_text(absolute)}; {tighter} is tighter"
 
 
-def check_max_order_equity_share(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    s = limits.symbols.get(p.symbol)
+def _bind_order(limits: Limits, symbol: str) -> Step:
+    s = limits.symbols.get(symbol)
     share = _tighter(limits.max_order_equity_share, s.max_order_equity_share if s else None)
     if share is None:
         return ORDER_NOT_SET
-    return _order_share(p, limits, snap, share)
+
+    def max_order_equity_share(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+        return _order_share(p, limits, snap, share)
+
+    return max_order_equity_share
 
 
-@exact
 def _order_share(p: Proposal, limits: Limits, snap: RiskSnapshot, share: Decimal) -> CheckResult:
     s = limits.symbols.get(p.symbol)
     if snap.equity is None:
@@ -61,17 +65,20 @@ def _order_share(p: Proposal, limits: Limits, snap: RiskSnapshot, share: Decimal
     return ok(ORDER, notional, cap, f"within {figures}")
 
 
-def check_max_position_equity_share(p: Proposal, limits: Limits,
-                                    snap: RiskSnapshot) -> CheckResult:
-    s = limits.symbols.get(p.symbol)
+def _bind_position(limits: Limits, symbol: str) -> Step:
+    s = limits.symbols.get(symbol)
     share = _tighter(limits.max_position_equity_share,
                      s.max_position_equity_share if s else None)
     if share is None:
         return POSITION_NOT_SET
-    return _position_share(p, limits, snap, share)
+
+    def max_position_equity_share(p: Proposal, limits: Limits,
+                                  snap: RiskSnapshot) -> CheckResult:
+        return _position_share(p, limits, snap, share)
+
+    return max_position_equity_share
 
 
-@exact
 def _position_share(p: Proposal, limits: Limits, snap: RiskSnapshot,
                     share: Decimal) -> CheckResult:
     s = limits.symbols.get(p.symbol)
@@ -87,3 +94,9 @@ def _position_share(p: Proposal, limits: Limits, snap: RiskSnapshot,
         return refuse(POSITION, value, cap, f"worst-case position worth {value:f} exceeds "
                       f"{figures}; reduce the quantity")
     return ok(POSITION, value, cap, f"within {figures}")
+
+
+check_max_order_equity_share = bound("max_order_equity_share",
+                                     exact_money=True)(_bind_order)
+check_max_position_equity_share = bound("max_position_equity_share",
+                                        exact_money=True)(_bind_position)

@@ -4,20 +4,29 @@ from ..decision import CheckResult
 from ..limits import Limits
 from ..orders import Proposal
 from ..risk import RiskSnapshot
+from ._bind import Step, bound
 from ._result import not_set, ok, refuse
 
 NAME = "quantity_bounds"
 
 
-def check_quantity_bounds(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    s = limits.symbols.get(p.symbol)
-    if s is None or (s.min_quantity is None and s.max_quantity is None):
-        return not_set(NAME, p.quantity)
-    if s.min_quantity is not None and p.quantity < s.min_quantity:
-        return refuse(NAME, p.quantity, s.min_quantity,
-                      f"quantity is below the minimum {s.min_quantity:f}")
-    if s.max_quantity is not None and p.quantity > s.max_quantity:
-        return refuse(NAME, p.quantity, s.max_quantity,
-                      f"quantity is above the maximum {s.max_quantity:f}; split it only if "
-                      "every part may pass on its own")
-    return ok(NAME, p.quantity, s.max_quantity or s.min_quantity, "quantity within bounds")
+def _bind(limits: Limits, symbol: str) -> Step:
+    s = limits.symbols.get(symbol)
+    low, high = (None, None) if s is None else (s.min_quantity, s.max_quantity)
+
+    def quantity_bounds(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+        quantity = p.quantity
+        if low is None and high is None:
+            return not_set(NAME, quantity)
+        if low is not None and quantity < low:
+            return refuse(NAME, quantity, low, f"quantity is below the minimum {low:f}")
+        if high is not None and quantity > high:
+            return refuse(NAME, quantity, high,
+                          f"quantity is above the maximum {high:f}; split it only if "
+                          "every part may pass on its own")
+        return ok(NAME, quantity, high or low, "quantity within bounds")
+
+    return quantity_bounds
+
+
+check_quantity_bounds = bound("quantity_bounds")(_bind)

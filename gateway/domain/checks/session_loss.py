@@ -6,32 +6,48 @@ from ..decision import CheckResult
 from ..limits import Limits
 from ..orders import Proposal
 from ..risk import RiskSnapshot
+from ._bind import Step, bound
 from ._result import not_set, ok, refuse
 
-
-def check_daily_loss(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    name = "daily_loss"
-    if limits.daily_loss_limit is None:
-        return not_set(name, snap.session_pnl)
-    if snap.session_pnl is None:
-        return refuse(name, None, limits.daily_loss_limit,
-                      "the session's PnL is unknown (no reference price): refused")
-    loss = -snap.session_pnl
-    if loss >= limits.daily_loss_limit and not snap.is_reducing(p.symbol, p.side, p.quantity):
-        return refuse(name, loss, limits.daily_loss_limit,
-                      "the daily loss limit is reached: only risk-reducing orders pass")
-    return ok(name, loss, limits.daily_loss_limit, "daily loss within the limit")
+LOSS, DRAWDOWN = "daily_loss", "max_drawdown"
 
 
-def check_drawdown(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
-    name = "max_drawdown"
-    if limits.max_drawdown is None:
-        return not_set(name, snap.drawdown)
-    if snap.drawdown is None:
-        return refuse(name, None, limits.max_drawdown,
-                      "the session's drawdown is unknown (no reference price): refused")
-    if snap.drawdown >= limits.max_drawdown and not snap.is_reducing(
-            p.symbol, p.side, p.quantity):
-        return refuse(name, snap.drawdown, limits.max_drawdown,
-                      "the drawdown limit is reached: only risk-reducing orders pass")
-    return ok(name, snap.drawdown, limits.max_drawdown, "drawdown within the limit")
+def _bind_loss(limits: Limits, symbol: str) -> Step:
+    cap = limits.daily_loss_limit
+
+    def daily_loss(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+        pnl = snap.session_pnl
+        if cap is None:
+            return not_set(LOSS, pnl)
+        if pnl is None:
+            return refuse(LOSS, None, cap, "the session's PnL is unknown (no reference price): "
+                          "refused")
+        loss = -pnl
+        if loss >= cap and not snap.is_reducing(p.symbol, p.side, p.quantity):
+            return refuse(LOSS, loss, cap, "the daily loss limit is reached: only risk-reducing "
+                          "orders pass")
+        return ok(LOSS, loss, cap, "daily loss within the limit")
+
+    return daily_loss
+
+
+def _bind_drawdown(limits: Limits, symbol: str) -> Step:
+    cap = limits.max_drawdown
+
+    def drawdown(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+        fall = snap.drawdown
+        if cap is None:
+            return not_set(DRAWDOWN, fall)
+        if fall is None:
+            return refuse(DRAWDOWN, None, cap, "the session's drawdown is unknown (no reference "
+                          "price): refused")
+        if fall >= cap and not snap.is_reducing(p.symbol, p.side, p.quantity):
+            return refuse(DRAWDOWN, fall, cap, "the drawdown limit is reached: only "
+                          "risk-reducing orders pass")
+        return ok(DRAWDOWN, fall, cap, "drawdown within the limit")
+
+    return drawdown
+
+
+check_daily_loss = bound("daily_loss")(_bind_loss)
+check_drawdown = bound("drawdown")(_bind_drawdown)

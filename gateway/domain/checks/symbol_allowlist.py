@@ -1,21 +1,19 @@
 from __future__ import annotations
 
-from ..decision import CheckResult
 from ..limits import Limits
-from ..orders import Proposal
-from ..risk import RiskSnapshot
+from ._bind import Step, bound
+from ._result import ok, refuse
 
 NAME = "symbol_allowlist"
 
 
-def check_symbol_allowlist(p: Proposal, limits: Limits, snap: RiskSnapshot) -> CheckResult:
+def _bind(limits: Limits, symbol: str) -> Step:
     # Exact match only: "btc/usdt" or "BTC-USDT" is refused, never normalised or guessed.
-    if p.symbol in limits.symbols:
-        return CheckResult(NAME, True, p.symbol, "allowlisted", "symbol is allowlisted")
-    return CheckResult(
-        NAME,
-        False,
-        p.symbol,
-        "allowlisted",
-        f"{p.symbol!r} is not on the allowlist; allowed: {', '.join(sorted(limits.symbols))}",
-    )
+    # The finding depends on the symbol alone.
+    if symbol in limits.symbols:
+        return ok(NAME, symbol, "allowlisted", "symbol is allowlisted")
+    return refuse(NAME, symbol, "allowlisted", f"{symbol!r} is not on the allowlist; allowed: "
+                  f"{', '.join(sorted(limits.symbols))}")
+
+
+check_symbol_allowlist = bound("symbol_allowlist")(_bind)
