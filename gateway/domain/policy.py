@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import localcontext
+from decimal import getcontext, setcontext
 
 from .checks import ALL_CHECKS, Check
 from .checks._bind import BINDER, Binder, Step
 from .decision import CheckResult, Decision
 from .limits import Limits
-from .money import EXACT, EXACT_BODY
+from .money import EXACT_BODY, exact_context
 from .orders import Proposal
 from .risk import RiskSnapshot
 
@@ -25,22 +25,25 @@ def evaluate(
     # context would round a notional one step over a cap down onto it. EXACT is exact, and
     # every check runs inside this one context (an @exact check's own wrapper would only
     # enter it again: its body is called directly).
-    with localcontext(EXACT):
-        try:
-            if checks is ALL_CHECKS:
-                steps = _plan(limits, proposal.symbol)
-            elif checks[:_ALL] == ALL_CHECKS:
-                # Intake adds the producer's scope checks after these.
-                steps = _plan(limits, proposal.symbol) + tuple(
-                    _step(c, limits, proposal.symbol) for c in checks[_ALL:])
-            else:
-                steps = tuple(_step(c, limits, proposal.symbol) for c in checks)
-            results = [s if s.__class__ is CheckResult else s(proposal, limits, snapshot)  # type: ignore[operator]
-                       for s in steps]
-        except (ArithmeticError, ValueError):
-            # Rare: run them one by one, so the one that cannot decide refuses and every
-            # other still reports (checks are pure: running them again changes nothing).
-            results = [_run(c, proposal, limits, snapshot) for c in checks]
+    saved = getcontext()
+    setcontext(exact_context())
+    try:
+        if checks is ALL_CHECKS:
+            steps = _plan(limits, proposal.symbol)
+        elif checks[:_ALL] == ALL_CHECKS:
+            # Intake adds the producer's scope checks after these.
+            steps = _plan(limits, proposal.symbol) + tuple(
+                _step(c, limits, proposal.symbol) for c in checks[_ALL:])
+        else:
+            steps = tuple(_step(c, limits, proposal.symbol) for c in checks)
+        results = [s if s.__class__ is CheckResult else s(proposal, limits, snapshot)  # type: ignore[operator]
+                   for s in steps]
+    except (ArithmeticError, ValueError):
+        # Rare: run them one by one, so the one that cannot decide refuses and every
+        # other still reports (checks are pure: running them again changes nothing).
+        results = [_run(c, proposal, limits, snapshot) for c in checks]
+    finally:
+        setcontext(saved)
     return Decision(tuple(results))
 
 
