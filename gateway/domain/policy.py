@@ -23,8 +23,8 @@ def evaluate(
 ) -> Decision:
     # Amounts carry up to 38 digits and products of two up to 76: Decimal's default 28-digit
     # context would round a notional one step over a cap down onto it. EXACT is exact, and
-    # every check runs inside this one context (an @exact check's own wrapper would only
-    # enter it again: its body is called directly).
+    # every check runs inside this thread's one copy of it (an @exact check's own wrapper
+    # would only enter it again: its body is called directly).
     saved = getcontext()
     setcontext(exact_context())
     try:
