@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from gateway.adapters.ccxt import convert
 from gateway.adapters.ccxt.config import CcxtConfig, redact_logs
 from gateway.adapters.ccxt.errors import retry_after, translate
+from gateway.adapters.ccxt.listing import ListingMemo
 from gateway.adapters.ccxt.offloop import LoopThread
 from gateway.domain.orders import OrderType, Side
 from gateway.ports.exchange import (
@@ -65,9 +66,10 @@ class CcxtExchange:
         self._markets: dict[str, Market] = {}
         self._fees: dict[tuple[str, Decimal], Decimal] = {}  # (venue id, filled) -> fee
         # Listing open orders (hundreds of them to parse) runs on a loop of its own with a
-        # client of its own: see offloop.py.
+        # client of its own (see offloop.py), which parses only what changed (listing.py).
         self._reads: LoopThread | None = None
         self._read_client: Any = None
+        self._listing: ListingMemo | None = None
 
     def __repr__(self) -> str:
         return f"CcxtExchange({self._config.exchange_id!r}, sandbox={self._config.sandbox})"
@@ -196,9 +198,12 @@ class CcxtExchange:
     async def _list_open(self) -> list[VenueOrder]:
         if self._read_client is None:
             self._read_client = self._build()
-        client = self._read_client
+            self._listing = ListingMemo(self._read_client)
+        client, memo = self._read_client, self._listing
+        assert memo is not None
         raw = await self._call(lambda: client.fetch_open_orders())
-        return [await self._complete(o, o.get("clientOrderId") or "", client) for o in raw]
+        return await memo.convert(
+            raw, lambda o: self._complete(o, o.get("clientOrderId") or "", client))
 
     async def fetch_balance(self) -> dict[str, Decimal]:
         raw = await self._call(lambda: self.client.fetch_balance())
