@@ -217,6 +217,7 @@ def build(
     executor = Executor(writer, exchange, limits.current, instance,
                         reader=lambda: queries.open_venue_orders(engine), poll_s=poll_s,
                         stopped_reader=lambda book: queries.stopped_venue_orders(engine, book),
+                        tracked_reader=lambda: queries.tracked_venue_orders(engine),
                         unknown_grace_s=settings.unknown_grace_s,
                         # a timed-out ccxt send can land until its signed request expires
                         settle_s=settings.ccxt_timeout_ms / 1000 + 10

@@ -33,7 +33,8 @@ from .halt_cancel import Canceller
 from .halt_watch import HaltWatch
 from .holdings_check import HoldingsCheck
 from .queries import open_venue_orders
-from .venue_health import UNREACHABLE, VenueHealth
+from .tracker import Tracked, Tracker
+from .venue_health import VenueHealth
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Executor(Claiming):
         probe_s: float = 5.0,
         holdings: HoldingsCheck | None = None,
         stopped_reader: Callable[[HaltBook], list[Order]] | None = None,
+        tracked_reader: Callable[[], list[Tracked]] | None = None,
     ) -> None:
         self.writer = writer
         self.exchange = exchange
@@ -75,6 +77,9 @@ class Executor(Claiming):
         self._wake = asyncio.Event()
         self.halts = HaltWatch(writer, self.cancel_all_open, lambda: self.health.down)
         self.canceller = Canceller(exchange, self._ask, self._record_replies)
+        # Following reads only the columns it needs when given a reader for them.
+        self.tracker = Tracker(exchange, self._open_orders if tracked_reader is None else
+                               lambda: asyncio.to_thread(tracked_reader), self._ask, self.record)
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._reported: set[tuple[str, str, str]] = set()
@@ -150,33 +155,8 @@ class Executor(Claiming):
             await self._guard(self.reconcile())
 
     async def track(self) -> None:
-        """Follow open orders with one open-orders call; look up only those that left it
-        (filled or cancelled), so the venue sees O(1) calls per tick, not one per order."""
-        ours = [o for o in await self._open_orders()
-                if o.id not in self._inflight and o.state is not OrderState.SENDING]
-        if not ours:
-            return
-        try:
-            listed = {vo.client_order_id: vo
-                      for vo in await self._ask(self.exchange.fetch_open_orders())}
-        except VenueError as exc:
-            log.warning("cannot track open orders: %s", exc)  # noted; next tick again
-            return
-        for order in ours:
-            assert order.client_order_id is not None
-            venue_order = listed.get(order.client_order_id)
-            if venue_order is None:
-                try:
-                    venue_order = await self._ask(
-                        self.exchange.fetch_order(order.symbol, order.client_order_id))
-                except (RateLimited, *UNREACHABLE):
-                    return
-                except VenueError as exc:
-                    log.warning("cannot track %s: %s", order.id, exc)
-                    continue
-            if (venue_order.filled != order.filled_quantity
-                    or venue_order.status.value != "open"):
-                await self.record(order.id, venue_order)
+        """Follow open orders at the venue (tracker.py)."""
+        await self.tracker.track(self._inflight)
 
     async def reconcile(self) -> int:
         """Compare our open orders, and what the account holds, with the venue's; audit each

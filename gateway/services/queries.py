@@ -18,6 +18,7 @@ from gateway.domain.halts import Halt, HaltBook
 from gateway.domain.orders import SYSTEM_ORIGIN, VENUE_STATES, Order, OrderState
 from gateway.domain.positions import Position
 from gateway.domain.session import SessionBase
+from gateway.services.tracker import Tracked
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,17 @@ def list_orders(
 def open_venue_orders(engine: Engine) -> list[Order]:
     with _read(engine) as conn:
         return orders_repo.orders_in_states(conn, VENUE_STATES)
+
+
+def tracked_venue_orders(engine: Engine) -> list[Tracked]:
+    """Orders at (or on their way to) the venue, with only what following them needs."""
+    stmt = select(orders.c.id, orders.c.symbol, orders.c.client_order_id, orders.c.state,
+                  orders.c.filled_quantity).where(
+        orders.c.state.in_([s.value for s in VENUE_STATES])).order_by(
+        orders.c.created_at, orders.c.id)
+    with _read(engine) as conn:
+        return [Tracked(r.id, r.symbol, r.client_order_id, OrderState(r.state),
+                        r.filled_quantity) for r in conn.execute(stmt)]
 
 
 def sending_claimed_by(engine: Engine, instance: str) -> list[str]:

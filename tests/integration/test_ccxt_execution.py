@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api.app import create_app
-from gateway.services import approvals
+from gateway.services import approvals, queries
+from gateway.services.tracker import Tracked
 from tests.support import Desk, make_gateway, proposal, wait_for_state
 from tests.venue import LocalVenue, ccxt_exchange
 
@@ -85,6 +86,21 @@ def test_approved_order_rests_then_partial_and_full_fills_move_the_position(
         ("BTC/USDT", Decimal("0.1"))]
     assert kinds(desk, order["id"]).count("order.fill") == 2
     assert venue.creates() == 1
+
+
+def test_following_reads_each_open_order_as_it_is_stored(desk: Desk, venue: LocalVenue) -> None:
+    # The follow beat reads five columns instead of whole orders: the same orders, the same
+    # values (filled quantity, state, client order id), on SQLite and PostgreSQL.
+    first, second = approve(desk), approve(desk, quantity="0.2")
+    for order in (first, second):
+        wait_for_state(desk.client, desk.trader, order["id"], LIVE)
+    venue.book.fill(venue.order(cid(first)), Decimal("0.04"), Decimal("39990"))
+    wait_for_state(desk.client, desk.trader, first["id"], {"partially_filled"})
+    whole = queries.open_venue_orders(desk.gw.engine)
+    assert queries.tracked_venue_orders(desk.gw.engine) == [
+        Tracked(o.id, o.symbol, o.client_order_id, o.state, o.filled_quantity) for o in whole]
+    assert {(o.id, o.filled_quantity) for o in whole} == {
+        (first["id"], Decimal("0.04")), (second["id"], Decimal(0))}
 
 
 @pytest.mark.parametrize("fault", [
