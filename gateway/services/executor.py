@@ -23,8 +23,6 @@ from gateway.domain.orders import Order, OrderState
 from gateway.ports.exchange import (
     Exchange,
     OrderNotFound,
-    RateLimited,
-    VenueError,
 )
 
 from . import approvals, execution, reconcile
