@@ -22,6 +22,7 @@ from gateway.services.authn import Authenticator
 from gateway.services.errors import ServiceError
 from gateway.services.principals import HUMAN_ROLES, Principal
 
+from .lock_breaker import breaking_hung_sessions
 from .output import CliError, settings
 
 
@@ -33,8 +34,9 @@ def halt_direct(token: str | None, reason: str, scope: HaltScope = HaltScope.GLO
     engine = gateway_database()
     try:
         who = _operator(engine, token, "halt")
-        [(result, error)] = execute_batch(engine, SystemClock(), {}, [
-            lambda uow: halt.halt(uow, scope, target, who.actor, reason)])
+        with breaking_hung_sessions(engine) as ended:
+            [(result, error)] = execute_batch(engine, SystemClock(), {}, [
+                lambda uow: halt.halt(uow, scope, target, who.actor, reason)])
         if error is not None:
             message = error.message if isinstance(error, ServiceError) else str(error)
             raise CliError(f"halt not written: {message}")
@@ -45,7 +47,8 @@ def halt_direct(token: str | None, reason: str, scope: HaltScope = HaltScope.GLO
     h = result.halt
     return {"halted": True, "reason": h.reason, "actor": h.actor,
             "since": h.since.isoformat(), "scope": h.scope.value, "target": h.target or None,
-            "rule": h.rule, "sends_in_flight": result.sends_in_flight}
+            "rule": h.rule, "sends_in_flight": result.sends_in_flight,
+            "hung_sessions_ended": sorted(set(ended))}
 
 
 def gateway_database() -> Engine:

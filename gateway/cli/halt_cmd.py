@@ -91,6 +91,11 @@ def halt(args: argparse.Namespace) -> int:
     if left:
         lines.append(f"{left} send(s) claimed before the halt are still unanswered; they "
                      "are cancelled if they reach the venue")
+    if data.get("hung_sessions_ended"):
+        pids = ", ".join(str(p) for p in data["hung_sessions_ended"])
+        lines.append(f"ended database session(s) {pids}: hung inside a transaction, they "
+                     "held the lock the halt needed; restart the gateway process(es) they "
+                     "belonged to")
     emit(args.json, {**data, "via": via, "sends_unsettled": left}, "\n".join(lines))
     if args.flatten:
         return _flatten(args, _api(args))

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from gateway.adapters.store.engine import make_engine
 from gateway.cli import halt_cmd
 from gateway.cli.main import main
 from tests.servers import free_port, in_thread
@@ -124,3 +127,61 @@ def test_a_database_that_is_not_the_gateways_is_named_and_nothing_is_created(
         assert f"no gateway database at sqlite:///{wrong}" in err
         assert "GATEWAY_DATABASE_URL" in err
     assert not wrong.exists() and not wrong.parent.exists()
+
+
+def test_a_session_hung_inside_a_transaction_does_not_block_the_halt_on_postgresql(
+        pg_database: str, tmp_path: Path, dead_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A gateway process stopped mid-transaction holds the state-row lock every write takes;
+    the database halt ends that session (idle in its transaction, blocking the halt) rather
+    than wait behind it forever."""
+    gw = make_gateway(pg_database, tmp_path)
+    try:
+        risk = add(gw, "rita", "risk", "rita")
+    finally:
+        gw.engine.dispose()
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", pg_database)
+    hung = make_engine(pg_database)
+    try:
+        conn = hung.connect()
+        conn.execute(text("SELECT id FROM gateway_state WHERE id = 1 FOR UPDATE")).all()
+        hung_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        # ...and now this session does nothing more, holding the lock, as a SIGSTOPped
+        # writer would.
+        code, out, err = run(capsys, "--url", dead_url, "--token", risk, "--json", "halt",
+                             "--reason", "a writer is hung")
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["via"] == "database" and data["hung_sessions_ended"] == [hung_pid]
+        with pytest.raises(OperationalError):  # its transaction was rolled back, session ended
+            conn.execute(text("SELECT 1")).all()
+        conn.invalidate()
+    finally:
+        hung.dispose()
+
+    code, out, err = run(capsys, "--url", dead_url, "--token", risk, "--json", "status")
+    assert code == 0, err
+    assert json.loads(out)["halt"]["reason"] == "a writer is hung"
+
+
+def test_a_halt_that_waits_on_nobody_ends_no_session(
+        pg_database: str, tmp_path: Path, dead_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    gw = make_gateway(pg_database, tmp_path)
+    try:
+        risk = add(gw, "rita", "risk", "rita")
+    finally:
+        gw.engine.dispose()
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", pg_database)
+    idle = make_engine(pg_database)
+    try:
+        with idle.connect() as conn:
+            # Idle inside a transaction but holding nothing the halt needs: left alone.
+            conn.execute(text("SELECT id FROM gateway_state WHERE id = 1")).all()
+            code, out, err = run(capsys, "--url", dead_url, "--token", risk, "--json",
+                                 "halt", "--reason", "nobody in the way")
+            assert code == 0, err
+            assert json.loads(out)["hung_sessions_ended"] == []
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        idle.dispose()
