@@ -65,14 +65,14 @@ def proposal(**overrides: Any) -> dict[str, Any]:
 class Desk:
     """A test client with a producer, a trader and a risk officer registered."""
 
-    def __init__(self, gw: Gateway) -> None:
+    def __init__(self, gw: Gateway, *, run_executor: bool = True) -> None:
         self.gw = gw
         self.bot = auth(add(gw, "bot1", "producer", "alice"))
         self.bot2 = auth(add(gw, "bot2", "producer", "bob"))
         self.trader = auth(add(gw, "trader1", "trader", "tina"))
         self.trader2 = auth(add(gw, "trader2", "trader", "tom"))
         self.risk = auth(add(gw, "risk1", "risk", "rita"))
-        self.client = TestClient(create_app(gw))
+        self.client = TestClient(create_app(gw, run_executor=run_executor))
         self.client.auth = SignProducerBearer()  # producer credentials sign each request
 
     def __enter__(self) -> Desk:

@@ -9,27 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from gateway.adapters.store import orders_repo
 from gateway.adapters.store.uow import UnitOfWork
-from gateway.api.app import create_app
 from gateway.domain.orders import Order, OrderState
 from gateway.services import approvals, execution, halt
 from gateway.services.errors import HaltedError
 from gateway.services.transitions import load, recheck, transition
-from tests.signing_support import SignProducerBearer
 from tests.support import Desk, make_gateway, proposal
 
 
 @pytest.fixture
 def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
     gw = make_gateway(database_url, tmp_path)
-    d = Desk(gw)
     # No executor: nothing claims or sends behind the test's back.
-    d.client = TestClient(create_app(gw, run_executor=False))
-    d.client.auth = SignProducerBearer()
+    d = Desk(gw, run_executor=False)
     with d:
         yield d
 

@@ -15,7 +15,6 @@ from gateway.adapters.store.uow import UnitOfWork
 from gateway.api.app import create_app
 from gateway.services import execution
 from tests.fakes.exchange import FakeExchange
-from tests.signing_support import SignProducerBearer
 from tests.support import Desk, make_gateway, proposal, wait_for_state
 
 
@@ -172,10 +171,8 @@ def test_scoped_and_global_halts_survive_a_restart(database_url: str, tmp_path: 
 def test_the_claim_never_takes_an_approved_order_a_halt_stops(database_url: str,
                                                              tmp_path: Path) -> None:
     gw = make_gateway(database_url, tmp_path)
-    desk = Desk(gw)
     # No executor: approved orders wait, so the claim itself is what is under test.
-    desk.client = TestClient(create_app(gw, run_executor=False))
-    desk.client.auth = SignProducerBearer()
+    desk = Desk(gw, run_executor=False)
     with desk:
         btc, eth, bot2 = (propose(desk, quantity="0.01"),
                           propose(desk, symbol="ETH/USDT", quantity="1", limit_price="2000"),

@@ -8,22 +8,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gateway.adapters.store import orders_repo
 from gateway.adapters.store.uow import UnitOfWork
-from gateway.api.app import create_app
 from gateway.domain.orders import Order, OrderState
-from tests.signing_support import SignProducerBearer
 from tests.support import Desk, make_gateway, proposal
 
 
 @pytest.fixture
 def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
     gw = make_gateway(database_url, tmp_path)
-    d = Desk(gw)
-    d.client = TestClient(create_app(gw, run_executor=False))
-    d.client.auth = SignProducerBearer()
+    d = Desk(gw, run_executor=False)
     with d:
         yield d
 
